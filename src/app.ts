@@ -1,0 +1,71 @@
+/** createApp(): the Hono app with its middleware, error handling and one sub-app per resource. */
+
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { ApiError, errorBody } from "./lib/errors";
+import type { HonoEnv } from "./lib/hono";
+import { createLogger, describeError } from "./lib/logging";
+import { createRouter } from "./lib/openapi";
+import { requireApiKey } from "./middleware/auth";
+import { requestContext } from "./middleware/request-context";
+import { healthRoutes } from "./routes/health";
+import { knowledgeRoutes } from "./routes/knowledge";
+import { projectsRoutes } from "./routes/projects";
+
+/** Maps anything thrown to the contract's envelope: own error → HTTPException → logged 500. */
+function toApiError(err: unknown, c: Context<HonoEnv>): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof HTTPException) {
+    if (err.status === 400) return new ApiError("invalid_request", err.message || "Malformed request");
+    if (err.status === 413) return new ApiError("payload_too_large", "Request body too large");
+    if (err.status === 401) return new ApiError("unauthorized", "Unauthorized");
+    if (err.status === 404) return new ApiError("not_found", "Not found");
+  }
+  const logger = c.get("logger") ?? createLogger();
+  logger.error("unhandled_error", { method: c.req.method, path: c.req.path, ...describeError(err) });
+  return new ApiError("internal", "Internal error");
+}
+
+export function createApp() {
+  const app = createRouter();
+
+  app.use("*", requestContext);
+  app.use("/api/*", requireApiKey);
+
+  app.route("/health", healthRoutes);
+  app.route("/api/projects", projectsRoutes);
+  app.route("/api/knowledge", knowledgeRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
+    type: "apiKey",
+    in: "header",
+    name: "X-Api-Key",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Picasso backend API",
+      version: "1.0.0",
+      description: "One prompt, several image providers, judged, deduplicated, versioned and published.",
+    },
+  });
+
+  app.notFound(async (c) => {
+    // Anything that is not an API route may be a static file from public/.
+    if ((c.req.method === "GET" || c.req.method === "HEAD") && !c.req.path.startsWith("/api/")) {
+      const asset = await c.env.ASSETS.fetch(c.req.raw);
+      // Re-wrapped so later middleware can add headers (fetched responses are immutable).
+      if (asset.status !== 404) return new Response(asset.body, asset);
+    }
+    const error = new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`);
+    return c.json(errorBody(error, c.get("requestId")), error.status);
+  });
+
+  app.onError((err, c) => {
+    const error = toApiError(err, c);
+    for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
+    return c.json(errorBody(error, c.get("requestId") ?? "unknown"), error.status);
+  });
+
+  return app;
+}

@@ -1,0 +1,73 @@
+/** D1 access for the projects table. */
+import { type Cursor, paginate } from "../lib/cursor";
+import type { Project } from "../types/domain";
+
+interface ProjectRow {
+  id: string;
+  name: string;
+  description: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+const toProject = (row: ProjectRow): Project => ({
+  id: row.id,
+  name: row.name,
+  description: row.description,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+export async function insertProject(db: D1Database, project: Project): Promise<void> {
+  await db
+    .prepare("INSERT INTO projects (id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?)")
+    .bind(project.id, project.name, project.description, project.createdAt, project.updatedAt)
+    .run();
+}
+
+export async function getProject(db: D1Database, id: string): Promise<Project | null> {
+  const row = await db.prepare("SELECT * FROM projects WHERE id = ?").bind(id).first<ProjectRow>();
+  return row ? toProject(row) : null;
+}
+
+/** Newest `updatedAt` first; ties broken by id so no row is skipped or repeated across pages. */
+export async function listProjects(
+  db: D1Database,
+  limit: number,
+  after: Cursor | null,
+): Promise<{ items: Project[]; nextCursor: string | null }> {
+  const stmt = after
+    ? db
+        .prepare(
+          `SELECT * FROM projects WHERE updated_at < ?1 OR (updated_at = ?1 AND id < ?2)
+           ORDER BY updated_at DESC, id DESC LIMIT ?3`,
+        )
+        .bind(after.t, after.id, limit + 1)
+    : db.prepare("SELECT * FROM projects ORDER BY updated_at DESC, id DESC LIMIT ?1").bind(limit + 1);
+  const { results } = await stmt.all<ProjectRow>();
+  const page = paginate(results.map(toProject), limit, (p) => ({ t: p.updatedAt, id: p.id }));
+  return page;
+}
+
+/**
+ * Applies a partial update. `updated_at` always moves strictly forward, even when two writes land in
+ * the same millisecond, so clients can rely on it as a change marker.
+ */
+export async function updateProject(
+  db: D1Database,
+  id: string,
+  patch: { name?: string; description?: string | null },
+  now: number,
+): Promise<Project | null> {
+  const row = await db
+    .prepare(
+      `UPDATE projects SET
+         name = COALESCE(?2, name),
+         description = CASE WHEN ?3 THEN ?4 ELSE description END,
+         updated_at = MAX(?5, updated_at + 1)
+       WHERE id = ?1 RETURNING *`,
+    )
+    .bind(id, patch.name ?? null, patch.description !== undefined ? 1 : 0, patch.description ?? null, now)
+    .first<ProjectRow>();
+  return row ? toProject(row) : null;
+}

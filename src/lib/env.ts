@@ -1,0 +1,39 @@
+/** The typed Worker environment: the bindings of wrangler.toml plus the secrets and optional vars. */
+
+/**
+ * `wrangler types` marks bindings that the preview environment lacks as optional, and types every
+ * secret of `.dev.vars.example` as always present. Production always has the bindings and may lack a
+ * secret, so the app states both here, once, instead of at every use.
+ */
+type GeneratedEnv = Cloudflare.Env;
+
+/** Secrets (`wrangler secret put` / `.dev.vars`) and optional vars that are not in wrangler.toml. */
+export interface SecretsAndVars {
+  /** Comma-separated API keys accepted in `X-Api-Key`. No key configured means writes are refused. */
+  API_KEYS?: string;
+  /** `development` relaxes start-image ingest to allow http: and loopback (local only). */
+  ENVIRONMENT?: string;
+  RATE_LIMIT_BURST?: string;
+  RATE_LIMIT_REFILL_SECONDS?: string;
+}
+
+export type AppEnv = Omit<
+  GeneratedEnv,
+  | "USER_PREFERENCES"
+  | "AGENTIC_MEMORIES"
+  | "PICASSO_QUEUE"
+  | "AI"
+  | "IMAGES"
+  | "PICASSO_DO"
+  | "PICASSO_WORKFLOW"
+  | keyof SecretsAndVars
+> &
+  SecretsAndVars & {
+    USER_PREFERENCES: KVNamespace;
+    AGENTIC_MEMORIES: KVNamespace;
+    PICASSO_QUEUE: Queue;
+    AI: Ai;
+    IMAGES: ImagesBinding;
+    PICASSO_DO: DurableObjectNamespace;
+    PICASSO_WORKFLOW: Workflow;
+  };

@@ -1,0 +1,83 @@
+/** /api/projects: create, list (keyset pages), read, patch. */
+import { getProject, insertProject, listProjects, updateProject } from "../db/projects";
+import { decodeCursor } from "../lib/cursor";
+import { notFound } from "../lib/errors";
+import { newId } from "../lib/ids";
+import { commonErrors, createRouter, defineRoute, jsonBody, jsonResponse, writeErrors } from "../lib/openapi";
+import { IdParamSchema, PageQuerySchema } from "../schemas/common";
+import {
+  CreateProjectSchema,
+  PatchProjectSchema,
+  ProjectListSchema,
+  ProjectSchema,
+} from "../schemas/projects";
+
+const tags = ["Projects"];
+
+const listRoute = defineRoute({
+  method: "get",
+  path: "/",
+  tags,
+  summary: "List projects, newest updatedAt first",
+  request: { query: PageQuerySchema },
+  responses: { 200: jsonResponse(ProjectListSchema, "A page of projects"), ...commonErrors },
+});
+
+const createProjectRoute = defineRoute({
+  method: "post",
+  path: "/",
+  tags,
+  summary: "Create a project",
+  security: [{ ApiKey: [] }],
+  request: { body: jsonBody(CreateProjectSchema) },
+  responses: { 201: jsonResponse(ProjectSchema, "The new project"), ...commonErrors, ...writeErrors },
+});
+
+const getRoute = defineRoute({
+  method: "get",
+  path: "/{id}",
+  tags,
+  summary: "Read a project",
+  request: { params: IdParamSchema },
+  responses: { 200: jsonResponse(ProjectSchema, "The project"), ...commonErrors },
+});
+
+const patchRoute = defineRoute({
+  method: "patch",
+  path: "/{id}",
+  tags,
+  summary: "Update a project's name or description",
+  security: [{ ApiKey: [] }],
+  request: { params: IdParamSchema, body: jsonBody(PatchProjectSchema) },
+  responses: { 200: jsonResponse(ProjectSchema, "The updated project"), ...commonErrors, ...writeErrors },
+});
+
+export const projectsRoutes = createRouter()
+  .openapi(listRoute, async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const page = await listProjects(c.env.DB, limit, decodeCursor(cursor));
+    return c.json({ projects: page.items, nextCursor: page.nextCursor }, 200);
+  })
+  .openapi(createProjectRoute, async (c) => {
+    const body = c.req.valid("json");
+    const now = Date.now();
+    const project = {
+      id: newId(),
+      name: body.name,
+      description: body.description ?? null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await insertProject(c.env.DB, project);
+    return c.json(project, 201);
+  })
+  .openapi(getRoute, async (c) => {
+    const project = await getProject(c.env.DB, c.req.valid("param").id);
+    if (!project) throw notFound("project");
+    return c.json(project, 200);
+  })
+  .openapi(patchRoute, async (c) => {
+    const project = await updateProject(c.env.DB, c.req.valid("param").id, c.req.valid("json"), Date.now());
+    if (!project) throw notFound("project");
+    return c.json(project, 200);
+  });

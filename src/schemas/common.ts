@@ -1,0 +1,45 @@
+/** Schemas shared by every resource: the error envelope, ids, pagination. */
+import { z } from "@hono/zod-openapi";
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.enum([
+        "invalid_request",
+        "unauthorized",
+        "not_found",
+        "conflict",
+        "payload_too_large",
+        "unsupported_media_type",
+        "upgrade_required",
+        "rate_limited",
+        "internal",
+        "provider_error",
+        "not_configured",
+      ]),
+      message: z.string(),
+      details: z.array(z.unknown()),
+      requestId: z.string(),
+    }),
+  })
+  .openapi("Error");
+
+/** A nanoid (21 url-safe characters). Looser on input so an odd id is a 404, not a 400. */
+export const IdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, "must be url-safe");
+
+export const IdParamSchema = z.object({
+  id: IdSchema.openapi({ param: { name: "id", in: "path" }, example: "V1StGXR8_Z5jdHi6B-myT" }),
+});
+
+/** `?limit=1..100&cursor=` for list routes. */
+export const PageQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
+  cursor: z.string().min(1).max(512).optional().openapi({ description: "nextCursor of the previous page" }),
+});
+
+export const ProviderIdSchema = z.enum(["openai", "gemini", "workers", "local"]).openapi("ProviderId");
+export type ProviderId = z.infer<typeof ProviderIdSchema>;

@@ -1,0 +1,57 @@
+/** Test helpers: drive the whole worker through its default export, with or without an API key. */
+import { exports } from "cloudflare:workers";
+import { expect } from "vitest";
+
+export const KEY = "test-key-primary";
+export const ROTATED_KEY = "test-key-rotated";
+export const BASE = "http://picasso.test";
+
+export interface CallOptions {
+  method?: string;
+  body?: unknown;
+  rawBody?: BodyInit;
+  key?: string | null;
+  headers?: Record<string, string>;
+}
+
+/** Calls the worker. JSON bodies are serialized; the API key is sent unless `key: null`. */
+export async function call(path: string, options: CallOptions = {}): Promise<Response> {
+  const headers = new Headers(options.headers);
+  const key = options.key === undefined ? KEY : options.key;
+  if (key !== null) headers.set("x-api-key", key);
+  let body: BodyInit | undefined = options.rawBody;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    if (!headers.has("content-type")) headers.set("content-type", "application/json");
+  }
+  return exports.default.fetch(
+    new Request(`${BASE}${path}`, { method: options.method ?? "GET", headers, body }),
+  );
+}
+
+export interface ErrorEnvelope {
+  error: { code: string; message: string; details: unknown[]; requestId: string };
+}
+
+/** Asserts the contract's error envelope with the given status and code; returns the body. */
+export async function expectError(res: Response, status: number, code: string): Promise<ErrorEnvelope> {
+  const body = (await res.json()) as ErrorEnvelope;
+  expect(res.status).toBe(status);
+  expect(body.error.code).toBe(code);
+  expect(typeof body.error.message).toBe("string");
+  expect(Array.isArray(body.error.details)).toBe(true);
+  expect(body.error.requestId).toBe(res.headers.get("x-request-id"));
+  return body;
+}
+
+export async function createProject(name = "Test project", description?: string) {
+  const res = await call("/api/projects", { method: "POST", body: { name, description } });
+  expect(res.status).toBe(201);
+  return (await res.json()) as {
+    id: string;
+    name: string;
+    description: string | null;
+    createdAt: number;
+    updatedAt: number;
+  };
+}
