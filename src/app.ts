@@ -8,9 +8,11 @@ import { createLogger, describeError } from "./lib/logging";
 import { createRouter } from "./lib/openapi";
 import { requireApiKey } from "./middleware/auth";
 import { requestContext } from "./middleware/request-context";
+import { devRoutes } from "./routes/dev";
 import { healthRoutes } from "./routes/health";
 import { knowledgeRoutes } from "./routes/knowledge";
 import { projectsRoutes } from "./routes/projects";
+import { streamRoutes } from "./routes/stream";
 
 /** Maps anything thrown to the contract's envelope: own error → HTTPException → logged 500. */
 function toApiError(err: unknown, c: Context<HonoEnv>): ApiError {
@@ -35,6 +37,8 @@ export function createApp() {
   app.route("/health", healthRoutes);
   app.route("/api/projects", projectsRoutes);
   app.route("/api/knowledge", knowledgeRoutes);
+  app.route("/api/stream", streamRoutes);
+  app.route("/api/dev", devRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
     type: "apiKey",

@@ -1,6 +1,8 @@
 /** Test helpers: drive the whole worker through its default export, with or without an API key. */
-import { exports } from "cloudflare:workers";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import worker from "../src/index";
 
 export const KEY = "test-key-primary";
 export const ROTATED_KEY = "test-key-rotated";
@@ -54,4 +56,12 @@ export async function createProject(name = "Test project", description?: string)
     createdAt: number;
     updatedAt: number;
   };
+}
+
+/** Runs the worker in-process with a modified environment (e.g. no API keys, development mode). */
+export async function callWithEnv(overrides: Record<string, unknown>, path: string, init: RequestInit = {}) {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`${BASE}${path}`, init), { ...env, ...overrides } as never, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
 }

@@ -1,16 +1,5 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import worker from "../src/index";
-import { BASE, call, expectError, KEY, ROTATED_KEY } from "./helpers";
-
-/** Runs the worker with a modified environment (e.g. no API keys configured). */
-async function callWithEnv(overrides: Record<string, unknown>, path: string, init: RequestInit) {
-  const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(`${BASE}${path}`, init), { ...env, ...overrides } as never, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
-}
+import { call, callWithEnv, expectError, KEY, ROTATED_KEY } from "./helpers";
 
 const create = (key: string | null) => call("/api/projects", { method: "POST", body: { name: "auth" }, key });
 

@@ -1,4 +1,211 @@
+/**
+ * PicassoDurableObject: the session actor. One instance per sessionId owns that session's WebSocket
+ * clients and its replayable event log; instances named `ip:<address>` hold a client's rate-limit
+ * bucket. Nobody mutates it from outside: publishers send it messages (RPC `publish`, or
+ * `POST /_actor/:sessionId` on this fetch handler) and it fans them out.
+ *
+ * Built on DurableObject directly rather than the Agents SDK's Agent: the wire format is ours
+ * (Agent sends its own protocol frames), and we need the hibernation API with an auto-response
+ * heartbeat and a tiny fetch handler, which a plain DurableObject gives without extra layers.
+ */
 import { DurableObject } from "cloudflare:workers";
+import type { z } from "zod";
 import type { AppEnv } from "../lib/env";
+import { ERROR_STATUS, type ErrorCode } from "../lib/errors";
+import { newId } from "../lib/ids";
+import { createLogger } from "../lib/logging";
+import { type ParsedEvent, PublishEventSchema, SessionIdSchema, SinceSchema } from "../lib/ws-events";
+import { EVENTS_KEPT, EventLog } from "./event-log";
+import { bucketConfig, type TakeResult, TokenBucket } from "./token-bucket";
 
-export class PicassoDurableObject extends DurableObject<AppEnv> {}
+/** Inbound frames are only heartbeats; anything bigger than this closes the socket. */
+export const MAX_INBOUND_FRAME_BYTES = 4096;
+/** How long after an event the log is pruned (one alarm covers a burst of events). */
+const PRUNE_DELAY_MS = 10_000;
+
+export type PublishResult =
+  | { ok: true; seq: number }
+  | { ok: false; message: string; details: { path: (string | number)[]; message: string }[] };
+
+interface SocketAttachment {
+  sessionId: string;
+  connectedAt: number;
+}
+
+const log = createLogger({ module: "PicassoDurableObject" });
+
+function invalidEvent(error: z.ZodError, prefix: (string | number)[]): PublishResult {
+  const details = error.issues.map((i) => ({
+    path: [...prefix, ...i.path.map((p) => (typeof p === "symbol" ? String(p) : p))],
+    message: i.message,
+  }));
+  const first = details[0];
+  const message = first ? `${first.path.join(".") || "event"}: ${first.message}` : "Invalid event";
+  return { ok: false, message, details };
+}
+
+function jsonError(code: ErrorCode, message: string, details: unknown[] = [], requestId = newId()): Response {
+  return Response.json({ error: { code, message, details, requestId } }, { status: ERROR_STATUS[code] });
+}
+
+export class PicassoDurableObject extends DurableObject<AppEnv> {
+  private readonly events: EventLog;
+  private readonly bucket: TokenBucket;
+  /** In-memory only to skip a storage read per event; after hibernation the alarm is re-checked. */
+  private pruneScheduled = false;
+
+  constructor(ctx: DurableObjectState, env: AppEnv) {
+    super(ctx, env);
+    this.events = new EventLog(ctx.storage.sql);
+    this.bucket = new TokenBucket(ctx.storage.sql, bucketConfig(env));
+    // Heartbeats are answered by the runtime without waking a hibernated actor.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+  }
+
+  /** `POST /_actor/:sessionId` publishes; `GET /connect/:sessionId?since=` with Upgrade subscribes. */
+  override async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const [, action, rawSession, extra] = url.pathname.split("/");
+    const session = SessionIdSchema.safeParse(rawSession ? decodeURIComponent(rawSession) : "");
+    const requestId = request.headers.get("x-request-id") ?? newId();
+    if (extra !== undefined || !session.success) return jsonError("not_found", "Not found", [], requestId);
+
+    if (action === "_actor" && request.method === "POST") {
+      let body: unknown;
+      try {
+        body = await request.json();
+      } catch {
+        return jsonError("invalid_request", "Malformed JSON in request body", [], requestId);
+      }
+      const result = await this.publish(session.data, body);
+      if (!result.ok) return jsonError("invalid_request", result.message, result.details, requestId);
+      return Response.json({ seq: result.seq }, { status: 202 });
+    }
+
+    if (action === "connect" && request.method === "GET") {
+      if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+        return jsonError("upgrade_required", "Expected Upgrade: websocket", [], requestId);
+      }
+      const since = SinceSchema.safeParse(url.searchParams.get("since") ?? undefined);
+      if (!since.success)
+        return jsonError("invalid_request", "since: must be a non-negative integer", [], requestId);
+      return this.subscribe(session.data, since.data ?? null);
+    }
+
+    return jsonError("not_found", "Not found", [], requestId);
+  }
+
+  /**
+   * Accepts a subscriber and replays stored events after `since`. Everything from accept to the last
+   * replayed frame is synchronous, so no event can be published in between: the seam has neither a
+   * gap nor a duplicate, and later events reach this socket through the normal broadcast.
+   */
+  private subscribe(sessionId: string, since: number | null): Response {
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server);
+    server.serializeAttachment({ sessionId, connectedAt: Date.now() } satisfies SocketAttachment);
+    if (since !== null) {
+      for (const frame of this.events.framesAfter(sessionId, since)) server.send(frame);
+    }
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** RPC: validates an event, stores it under the next seq, then broadcasts it. */
+  async publish(sessionId: string, event: unknown): Promise<PublishResult> {
+    return this.publishAll(sessionId, [event]);
+  }
+
+  /**
+   * RPC: publishes several events in order. All are validated first, so an invalid one refuses the
+   * whole batch and nothing is stored. `seq` is that of the last event.
+   */
+  async publishAll(sessionId: string, events: unknown[]): Promise<PublishResult> {
+    const parsed: ParsedEvent[] = [];
+    for (const [index, event] of events.entries()) {
+      const result = PublishEventSchema.safeParse(event);
+      if (!result.success) return invalidEvent(result.error, events.length > 1 ? [index] : []);
+      parsed.push(result.data);
+    }
+    let seq = this.events.lastSeq();
+    for (const event of parsed) {
+      const appended = this.events.append(sessionId, event.type, event.data, Date.now());
+      seq = appended.seq;
+      this.broadcast(appended.frame);
+    }
+    if (seq > EVENTS_KEPT) await this.schedulePrune();
+    return { ok: true, seq };
+  }
+
+  /**
+   * RPC, for the fan-out benchmark only: broadcasts frames without storing them (the "bare hub"
+   * baseline). It never touches the event log, so it cannot disturb seq numbering.
+   */
+  broadcastUnlogged(frames: string[]): number {
+    for (const frame of frames) this.broadcast(frame);
+    return this.ctx.getWebSockets().length;
+  }
+
+  /** RPC: takes `cost` tokens from this instance's bucket (instances named `ip:<address>`). */
+  take(cost = 1): TakeResult {
+    return this.bucket.take(cost);
+  }
+
+  /** RPC: how many subscribers and stored events this session has (health and tests). */
+  stats(): { sockets: number; events: number; lastSeq: number } {
+    return {
+      sockets: this.ctx.getWebSockets().length,
+      events: this.events.count(),
+      lastSeq: this.events.lastSeq(),
+    };
+  }
+
+  override async alarm(): Promise<void> {
+    this.pruneScheduled = false;
+    const removed = this.events.prune();
+    if (removed > 0) log.info("events.pruned", { removed, kept: this.events.count() });
+  }
+
+  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+    const size = typeof message === "string" ? message.length : message.byteLength;
+    if (size > MAX_INBOUND_FRAME_BYTES) {
+      this.drop(ws, 1009, "frame too large");
+      return;
+    }
+    // "ping" never arrives here (auto-response); other small frames are ignored: the stream is one-way.
+  }
+
+  override webSocketClose(ws: WebSocket, code: number, reason: string): void {
+    this.drop(ws, code === 1005 || code === 1006 ? 1000 : code, reason);
+  }
+
+  override webSocketError(ws: WebSocket): void {
+    this.drop(ws, 1011, "socket error");
+  }
+
+  private broadcast(frame: string): void {
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.send(frame);
+      } catch {
+        // A socket that cannot take a frame is dead: drop it rather than fail the publish.
+        this.drop(ws, 1011, "send failed");
+      }
+    }
+  }
+
+  /** The one cleanup for close, error and dead sockets: close our side (idempotent). */
+  private drop(ws: WebSocket, code: number, reason: string): void {
+    try {
+      ws.close(code, reason.slice(0, 120));
+    } catch {
+      // already closed: nothing left to release
+    }
+  }
+
+  private async schedulePrune(): Promise<void> {
+    if (this.pruneScheduled) return;
+    this.pruneScheduled = true;
+    if ((await this.ctx.storage.getAlarm()) === null)
+      await this.ctx.storage.setAlarm(Date.now() + PRUNE_DELAY_MS);
+  }
+}

@@ -1,4 +1,5 @@
 /** The typed Worker environment: the bindings of wrangler.toml plus the secrets and optional vars. */
+import type { PicassoDurableObject } from "../durable-objects/picasso.do";
 
 /**
  * `wrangler types` marks bindings that the preview environment lacks as optional, and types every
@@ -34,6 +35,7 @@ export type AppEnv = Omit<
     PICASSO_QUEUE: Queue;
     AI: Ai;
     IMAGES: ImagesBinding;
-    PICASSO_DO: DurableObjectNamespace;
+    /** The DO binding's script_name is this worker, so `wrangler types` loses the class generic. */
+    PICASSO_DO: DurableObjectNamespace<PicassoDurableObject>;
     PICASSO_WORKFLOW: Workflow;
   };

@@ -1,0 +1,89 @@
+/**
+ * The live-stream wire format (CONTRACT.md "Live stream"): one zod schema per event type, the
+ * envelope the actor sends, and the publish input agents and routes hand to the actor.
+ */
+import { z } from "zod";
+import { ProviderIdSchema } from "../schemas/common";
+
+export const SessionIdSchema = z
+  .string()
+  .min(8)
+  .max(128)
+  .regex(/^[A-Za-z0-9_-]+$/, "must be 8..128 characters of [A-Za-z0-9_-]");
+
+const jobId = z.string().min(1).max(64);
+const variantIndex = z.number().int().min(0).max(63);
+/** Fields every task-level event carries. */
+const task = { jobId, provider: ProviderIdSchema, variantIndex };
+const words = z.array(z.string().max(500)).max(50);
+
+const JobOrTask = z.union([
+  z.strictObject(task),
+  z.strictObject({ jobId }), // job-level (e.g. the job accepted or started)
+]);
+
+const ProgressData = z.strictObject({ ...task, progress: z.number().gt(0).max(1) });
+
+const JudgeData = z
+  .strictObject({
+    ...task,
+    progressionId: z.string().min(1).optional(),
+    judgment: z.enum(["pass", "fail"]),
+    notes: words.default([]),
+    tags: words.default([]),
+    retrySuggestion: z.string().min(1).max(2000).optional(),
+  })
+  .refine((d) => d.judgment === "pass" || d.retrySuggestion !== undefined, {
+    message: "a failing judgment carries a retrySuggestion",
+    path: ["retrySuggestion"],
+  });
+
+const FailData = z.strictObject({
+  jobId,
+  provider: ProviderIdSchema.optional(),
+  variantIndex: variantIndex.optional(),
+  error: z.string().min(1).max(2000),
+});
+
+const Summary = z.strictObject({
+  total: z.number().int().min(0),
+  passed: z.number().int().min(0),
+  failed: z.number().int().min(0),
+  skipped: z.number().int().min(0),
+});
+
+const CompleteData = z.union([
+  z.strictObject({
+    ...task,
+    progressionId: z.string().min(1).optional(),
+    generatedImageUrl: z.url().optional(),
+    judgment: z.enum(["pass", "fail"]).optional(),
+    skipped: z.literal("duplicate").optional(),
+  }),
+  z.strictObject({ jobId, summary: Summary }),
+]);
+
+/** What a publisher sends: the type and its data. The actor adds sessionId, seq and ts. */
+export const PublishEventSchema = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("queued"), data: JobOrTask }),
+  z.strictObject({ type: z.literal("running"), data: JobOrTask }),
+  z.strictObject({ type: z.literal("progress"), data: ProgressData }),
+  z.strictObject({ type: z.literal("judge"), data: JudgeData }),
+  z.strictObject({ type: z.literal("fail"), data: FailData }),
+  z.strictObject({ type: z.literal("complete"), data: CompleteData }),
+]);
+export type PublishEvent = z.input<typeof PublishEventSchema>;
+export type ParsedEvent = z.output<typeof PublishEventSchema>;
+export type EventType = ParsedEvent["type"];
+
+/** The message a stream client receives. */
+export interface WsEnvelope {
+  sessionId: string;
+  type: EventType;
+  ts: number;
+  seq: number;
+  data: ParsedEvent["data"];
+}
+
+/** Parses a sequence number from `?since=` (absent → null; anything but a non-negative integer → error). */
+export const SinceSchema = z.coerce.number().int().min(0).optional();

@@ -1,0 +1,41 @@
+/** GET /api/stream/:sessionId — the live event stream of one session, over WebSocket. */
+import { z } from "@hono/zod-openapi";
+import { sessionActor } from "../lib/actor";
+import { ApiError } from "../lib/errors";
+import { commonErrors, createRouter, defineRoute, jsonResponse } from "../lib/openapi";
+import { SessionIdSchema, SinceSchema } from "../lib/ws-events";
+import { ErrorSchema } from "../schemas/common";
+
+const streamRoute = defineRoute({
+  method: "get",
+  path: "/{sessionId}",
+  tags: ["Stream"],
+  summary: "Subscribe to a session's events (WebSocket)",
+  description:
+    "Send `Upgrade: websocket`. Each message is one JSON envelope `{ sessionId, type, ts, seq, data }`; " +
+    "`?since=<seq>` first replays the stored events after seq (the last 1,000 are kept). The text `ping` is answered with `pong`.",
+  request: {
+    params: z.object({ sessionId: SessionIdSchema.openapi({ param: { name: "sessionId", in: "path" } }) }),
+    query: z.object({ since: SinceSchema.openapi({ description: "Replay events after this seq" }) }),
+  },
+  responses: {
+    101: { description: "Switching protocols: the event stream" },
+    426: jsonResponse(ErrorSchema, "A plain GET without Upgrade: websocket"),
+    ...commonErrors,
+  },
+});
+
+export const streamRoutes = createRouter().openapi(streamRoute, async (c) => {
+  const { sessionId } = c.req.valid("param");
+  const { since } = c.req.valid("query");
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+    throw new ApiError("upgrade_required", "This is a WebSocket endpoint: send Upgrade: websocket");
+  }
+  const url = new URL(`https://actor/connect/${sessionId}`);
+  if (since !== undefined) url.searchParams.set("since", String(since));
+  const res = await sessionActor(c.env, sessionId).fetch(
+    new Request(url, { headers: c.req.raw.headers, method: "GET" }),
+  );
+  // Re-wrapped so the request-id middleware can add its header (the actor's response is immutable).
+  return new Response(res.body, { status: res.status, headers: res.headers, webSocket: res.webSocket });
+});
