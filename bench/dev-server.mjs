@@ -24,7 +24,18 @@ export async function startDevServer({ vars = {} } = {}) {
   ]);
   const child = spawn(
     "npx",
-    ["wrangler", "dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", ".wrangler/bench", ...varArgs],
+    [
+      "wrangler",
+      "dev",
+      "--local",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--persist-to",
+      ".wrangler/bench",
+      ...varArgs,
+    ],
     { stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   let output = "";

@@ -34,7 +34,8 @@ async function connectAll(base, sessionId) {
       ws.on("message", (raw) => {
         const env = JSON.parse(raw.toString());
         const expected = (state.received + 1) / EVENTS;
-        if (Math.abs(env.data.progress - expected) > 1e-9 || env.data.progress <= state.last) state.violations++;
+        if (Math.abs(env.data.progress - expected) > 1e-9 || env.data.progress <= state.last)
+          state.violations++;
         state.last = env.data.progress;
         state.received++;
         if (state.received === EVENTS) state.done();
@@ -97,9 +98,15 @@ try {
   const logged = summary("logged");
   const bare = summary("bare");
   console.log(`\nws-fanout: ${CLIENTS} clients x ${EVENTS} events, ${ROUNDS} rounds (median deliveries/s)`);
-  console.log(`  logged: ${logged.delivered}/${logged.expected} delivered, ${logged.violations} order violations, ${Math.round(logged.perSecond)}/s`);
-  console.log(`  bare:   ${bare.delivered}/${bare.expected} delivered, ${bare.violations} order violations, ${Math.round(bare.perSecond)}/s`);
-  console.log(`  ratio logged/bare: ${(logged.perSecond / bare.perSecond).toFixed(2)} (goal >= 0.5, 100% delivered, 0 violations)`);
+  console.log(
+    `  logged: ${logged.delivered}/${logged.expected} delivered, ${logged.violations} order violations, ${Math.round(logged.perSecond)}/s`,
+  );
+  console.log(
+    `  bare:   ${bare.delivered}/${bare.expected} delivered, ${bare.violations} order violations, ${Math.round(bare.perSecond)}/s`,
+  );
+  console.log(
+    `  ratio logged/bare: ${(logged.perSecond / bare.perSecond).toFixed(2)} (goal >= 0.5, 100% delivered, 0 violations)`,
+  );
   process.exitCode = logged.delivered === logged.expected && logged.violations === 0 ? 0 : 1;
 } finally {
   server.stop();
