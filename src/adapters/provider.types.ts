@@ -1,0 +1,45 @@
+/** The provider contract: every image provider is an adapter with honest `supports` and one `run`. */
+import type { AppEnv } from "../lib/env";
+import type { ProviderId } from "../schemas/common";
+
+export const IMAGE_OP_KINDS = ["generate", "edit", "inpaint", "outpaint", "variation", "upscale"] as const;
+export type ImageOpKind = (typeof IMAGE_OP_KINDS)[number];
+
+/** One provider call: the refined prompt for one variant, with the start image for edit-type ops. */
+export interface ImageOp {
+  kind: ImageOpKind;
+  /** The prompt after refinement for this provider. */
+  prompt: string;
+  variantIndex: number;
+  startImage?: { bytes: Uint8Array; contentType: string };
+}
+
+export interface ProviderResult {
+  bytes: Uint8Array;
+  contentType: "image/png" | "image/jpeg" | "image/webp" | "image/gif";
+  /** Model, latency, revised prompt…; always `mode: 'offline' | 'live'`. */
+  providerMeta: { mode: "offline" | "live"; [key: string]: unknown };
+}
+
+export interface ProviderAdapter {
+  id: ProviderId;
+  supports: readonly ImageOpKind[];
+  run(op: ImageOp, env: AppEnv): Promise<ProviderResult>;
+}
+
+/**
+ * A provider failure. `retryable` decides whether the workflow retries the step (429, 5xx,
+ * timeouts) or fails the task at once (other 4xx, validation, not configured). The message is shown
+ * to users in the task's `fail` event, so it never contains a secret.
+ */
+export class ProviderError extends Error {
+  readonly retryable: boolean;
+  readonly status?: number;
+
+  constructor(message: string, options: { retryable: boolean; status?: number }) {
+    super(message);
+    this.name = "ProviderError";
+    this.retryable = options.retryable;
+    this.status = options.status;
+  }
+}
