@@ -29,5 +29,6 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // Request logs are one JSON line each; show them only for failing tests.
     silent: "passed-only",
+    testTimeout: 30_000,
   },
 });

@@ -36,6 +36,7 @@ CREATE INDEX idx_jobs_session ON jobs(session_id);
 CREATE TABLE job_tasks (
   id TEXT PRIMARY KEY,
   job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  ordinal INTEGER NOT NULL,             -- position in the job: names the R2 original orig/{ordinal}
   provider TEXT NOT NULL CHECK (provider IN ('openai', 'gemini', 'workers', 'local')),
   variant_index INTEGER NOT NULL,
   attempt INTEGER NOT NULL DEFAULT 0,
@@ -48,7 +49,9 @@ CREATE TABLE job_tasks (
   started_at INTEGER,
   finished_at INTEGER,
   created_at INTEGER NOT NULL,
-  UNIQUE (job_id, provider, variant_index, attempt)
+  refined_prompt TEXT,
+  UNIQUE (job_id, provider, variant_index, attempt),
+  UNIQUE (job_id, ordinal)
 );
 CREATE INDEX idx_job_tasks_job ON job_tasks(job_id);
 

@@ -10,7 +10,10 @@ import { requireApiKey } from "./middleware/auth";
 import { requestContext } from "./middleware/request-context";
 import { devRoutes } from "./routes/dev";
 import { healthRoutes } from "./routes/health";
+import { imagesRoutes } from "./routes/images";
+import { jobsRoutes } from "./routes/jobs";
 import { knowledgeRoutes } from "./routes/knowledge";
+import { progressionsRoutes } from "./routes/progressions";
 import { projectsRoutes } from "./routes/projects";
 import { streamRoutes } from "./routes/stream";
 
@@ -36,6 +39,9 @@ export function createApp() {
 
   app.route("/health", healthRoutes);
   app.route("/api/projects", projectsRoutes);
+  app.route("/api", jobsRoutes);
+  app.route("/api", progressionsRoutes);
+  app.route("/images", imagesRoutes);
   app.route("/api/knowledge", knowledgeRoutes);
   app.route("/api/stream", streamRoutes);
   app.route("/api/dev", devRoutes);

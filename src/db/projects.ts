@@ -71,3 +71,8 @@ export async function updateProject(
     .first<ProjectRow>();
   return row ? toProject(row) : null;
 }
+
+/** Marks a project as changed (new progressions move it up the list). */
+export function touchProjectStatement(db: D1Database, id: string, now: number): D1PreparedStatement {
+  return db.prepare("UPDATE projects SET updated_at = MAX(?, updated_at + 1) WHERE id = ?").bind(now, id);
+}

@@ -23,6 +23,15 @@ export async function publishEvent(
   return sessionActor(env, sessionId).publish(sessionId, event);
 }
 
+/** Publishes several events in order (all validated first; one invalid refuses the batch). */
+export async function publishEventBatch(
+  env: AppEnv,
+  sessionId: string,
+  events: PublishEvent[],
+): Promise<PublishResult> {
+  return sessionActor(env, sessionId).publishAll(sessionId, events);
+}
+
 /** Takes `cost` tokens from a client IP's bucket. */
 export async function takeRateToken(env: AppEnv, ip: string, cost = 1): Promise<TakeResult> {
   return ipBucketActor(env, ip).take(cost);

@@ -1,5 +1,6 @@
 /** The typed Worker environment: the bindings of wrangler.toml plus the secrets and optional vars. */
 import type { PicassoDurableObject } from "../durable-objects/picasso.do";
+import type { JobWorkflowParams } from "../workflows/picasso.workflow";
 
 /**
  * `wrangler types` marks bindings that the preview environment lacks as optional, and types every
@@ -16,6 +17,13 @@ export interface SecretsAndVars {
   ENVIRONMENT?: string;
   RATE_LIMIT_BURST?: string;
   RATE_LIMIT_REFILL_SECONDS?: string;
+  /** Max pHash Hamming distance at which a result counts as a near-duplicate (default 6). */
+  PHASH_THRESHOLD?: string;
+  /** Artificial latency and failure rate of the offline `local` provider (tests, benchmarks). */
+  LOCAL_PROVIDER_DELAY_MS?: string;
+  LOCAL_PROVIDER_FAIL_RATE?: string;
+  OPENAI_API_KEY?: string;
+  GEMINI_API_KEY?: string;
 }
 
 export type AppEnv = Omit<
@@ -37,5 +45,5 @@ export type AppEnv = Omit<
     IMAGES: ImagesBinding;
     /** The DO binding's script_name is this worker, so `wrangler types` loses the class generic. */
     PICASSO_DO: DurableObjectNamespace<PicassoDurableObject>;
-    PICASSO_WORKFLOW: Workflow;
+    PICASSO_WORKFLOW: Workflow<JobWorkflowParams>;
   };

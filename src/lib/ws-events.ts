@@ -50,6 +50,7 @@ const Summary = z.strictObject({
   passed: z.number().int().min(0),
   failed: z.number().int().min(0),
   skipped: z.number().int().min(0),
+  cancelled: z.number().int().min(0).optional(),
 });
 
 const CompleteData = z.union([

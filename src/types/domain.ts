@@ -1,4 +1,5 @@
 /** Domain types as the API shows them (camelCase; D1 columns stay snake_case in src/db). */
+import type { ImageOpKind } from "../adapters/provider.types";
 import type { ProviderId } from "../schemas/common";
 
 export interface Project {
@@ -14,4 +15,67 @@ export interface KnowledgeTip {
   provider: ProviderId;
   tip: string;
   append?: string;
+}
+
+export type JobStatus = "queued" | "running" | "complete" | "failed" | "cancelled";
+export type Judgment = "pass" | "fail";
+
+export interface JobTask {
+  id: string;
+  jobId: string;
+  ordinal: number;
+  provider: ProviderId;
+  variantIndex: number;
+  attempt: number;
+  parentTaskId: string | null;
+  status: JobStatus;
+  progressionId: string | null;
+  skipped: "duplicate" | null;
+  duplicateOf: string | null;
+  error: string | null;
+  refinedPrompt: string | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  createdAt: number;
+}
+
+export interface Job {
+  id: string;
+  projectId: string;
+  sessionId: string;
+  status: JobStatus;
+  kind: ImageOpKind;
+  prompt: string;
+  variants: number;
+  providers: ProviderId[];
+  startImageUrl: string | null;
+  startImageR2Key: string | null;
+  parentProgressionId: string | null;
+  metadata: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
+export interface Progression {
+  id: string;
+  projectId: string;
+  parentProgressionId: string | null;
+  jobId: string | null;
+  taskId: string | null;
+  startImageUrl: string | null;
+  prompt: string;
+  refinedPrompt: string | null;
+  provider: ProviderId;
+  variantIndex: number | null;
+  originalImageR2Key: string;
+  generatedImageUrl: string;
+  contentType: string | null;
+  phash: string | null;
+  judgment: Judgment | null;
+  aiNotes: string[];
+  aiTags: string[];
+  providerMeta: Record<string, unknown>;
+  judgeMeta: Record<string, unknown>;
+  createdAt: number;
 }

@@ -1,0 +1,47 @@
+/** Cancelling a job: unfinished tasks end `cancelled` in D1, then the stream is told, then the workflow stops. */
+import { cancelJob, getJob } from "../db/jobs";
+import { publishEventBatch } from "../lib/actor";
+import type { AppEnv } from "../lib/env";
+import { notFound } from "../lib/errors";
+import type { Logger } from "../lib/logging";
+import type { JobStatus } from "../types/domain";
+import { summarize } from "./orchestrator.agent";
+
+export async function cancelJobAndNotify(
+  env: AppEnv,
+  jobId: string,
+  log: Logger,
+): Promise<{ jobId: string; status: JobStatus }> {
+  const job = await getJob(env.DB, jobId);
+  if (!job) throw notFound("job");
+  const { cancelled, tasks } = await cancelJob(env.DB, jobId, Date.now());
+  if (!cancelled) return { jobId, status: job.status }; // already over: finished work is kept as it is
+
+  const { results } = await env.DB.prepare(
+    `SELECT t.status, t.skipped, p.judgment FROM job_tasks t LEFT JOIN image_progressions p ON p.id = t.progression_id
+     WHERE t.job_id = ?`,
+  )
+    .bind(jobId)
+    .all<{ status: JobStatus; skipped: string | null; judgment: "pass" | "fail" | null }>();
+  const summary = summarize(
+    results.map((r) => ({ ...r, skipped: r.skipped === "duplicate" ? "duplicate" : null })),
+  );
+  const published = await publishEventBatch(env, job.sessionId, [
+    ...tasks.map((t) => ({
+      type: "fail" as const,
+      data: { jobId, provider: t.provider, variantIndex: t.variantIndex, error: "cancelled" },
+    })),
+    { type: "complete" as const, data: { jobId, summary } },
+  ]);
+  if (!published.ok) log.error("job.cancel_publish_failed", { jobId, error: published.message });
+
+  try {
+    const instance = await env.PICASSO_WORKFLOW.get(jobId);
+    await instance.terminate();
+  } catch (err) {
+    // Best effort: a finished or unknown instance cannot be terminated, and every later write of
+    // the workflow is conditional on the task still running, so it can no longer change anything.
+    log.warn("job.terminate_failed", { jobId, error: err instanceof Error ? err.message : String(err) });
+  }
+  return { jobId, status: "cancelled" };
+}

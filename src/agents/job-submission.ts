@@ -1,0 +1,204 @@
+/**
+ * Accepting a job: validation against stored data, the per-IP rate limit, the Idempotency-Key, the
+ * job and task rows (one D1 batch), the `queued` events, and the workflow instance. Nothing
+ * half-written stays behind: if the workflow cannot be created, the rows are removed again.
+ */
+import { deleteJob, getIdempotency, insertIdempotencyStatement, insertJobStatements } from "../db/jobs";
+import { getProgression } from "../db/progressions";
+import { getProject } from "../db/projects";
+import { publishEventBatch, takeRateToken } from "../lib/actor";
+import type { AppEnv } from "../lib/env";
+import { ApiError, notFound } from "../lib/errors";
+import { newId } from "../lib/ids";
+import type { Logger } from "../lib/logging";
+import type { CreateJob, JobAccepted } from "../schemas/jobs";
+import type { Job } from "../types/domain";
+import { needsStartImage, planTasks } from "./orchestrator.agent";
+
+export interface Submission {
+  projectId: string;
+  body: CreateJob;
+  idempotencyKey: string | null;
+  clientIp: string;
+  origin: string;
+}
+
+export interface SubmissionResult {
+  accepted: JobAccepted;
+  replayed: boolean;
+}
+
+const encoder = new TextEncoder();
+
+/** A stable hash of the validated body: same request ⇔ same hash (defaults applied, fixed key order). */
+async function bodyHash(body: CreateJob): Promise<string> {
+  const canonical = JSON.stringify([
+    body.prompt,
+    body.providers,
+    body.variants,
+    body.sessionId,
+    body.startImageUrl ?? null,
+    body.parentProgressionId ?? null,
+    body.kind,
+  ]);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(canonical)));
+  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The stored 202 for a key, or 409 when the key was used with another body. */
+async function replay(
+  env: AppEnv,
+  projectId: string,
+  key: string,
+  hash: string,
+): Promise<SubmissionResult | null> {
+  const record = await getIdempotency(env.DB, projectId, key);
+  if (!record) return null;
+  if (record.bodyHash !== hash || !record.responseJson) {
+    throw new ApiError("conflict", "Idempotency-Key was already used with a different request body");
+  }
+  return { accepted: JSON.parse(record.responseJson) as JobAccepted, replayed: true };
+}
+
+const isUniqueViolation = (err: unknown) =>
+  err instanceof Error && /UNIQUE constraint failed|SQLITE_CONSTRAINT/.test(err.message);
+
+export async function submitJob(env: AppEnv, sub: Submission, log: Logger): Promise<SubmissionResult> {
+  const { projectId, body } = sub;
+  const project = await getProject(env.DB, projectId);
+  if (!project) throw notFound("project");
+
+  const hash = sub.idempotencyKey ? await bodyHash(body) : "";
+  if (sub.idempotencyKey) {
+    const replayed = await replay(env, projectId, sub.idempotencyKey, hash);
+    if (replayed) return replayed;
+  }
+
+  if (body.startImageUrl !== undefined) {
+    throw new ApiError(
+      "invalid_request",
+      "startImageUrl: start-image ingest is not available in this deployment; continue from a parentProgressionId",
+      {
+        details: [
+          { code: "unsupported", path: ["startImageUrl"], message: "start-image ingest is not available" },
+        ],
+      },
+    );
+  }
+  let startImageR2Key: string | null = null;
+  if (body.parentProgressionId) {
+    const parent = await getProgression(env.DB, body.parentProgressionId);
+    if (!parent || parent.projectId !== projectId) {
+      throw new ApiError("invalid_request", "parentProgressionId: not a progression of this project", {
+        details: [
+          { code: "custom", path: ["parentProgressionId"], message: "not a progression of this project" },
+        ],
+      });
+    }
+    if (needsStartImage(body.kind)) startImageR2Key = parent.originalImageR2Key;
+  } else if (needsStartImage(body.kind)) {
+    throw new ApiError(
+      "invalid_request",
+      `kind: '${body.kind}' needs a start image: give a parentProgressionId`,
+      {
+        details: [{ code: "custom", path: ["kind"], message: "needs a start image" }],
+      },
+    );
+  }
+
+  const token = await takeRateToken(env, sub.clientIp);
+  if (!token.allowed) {
+    throw new ApiError("rate_limited", `Too many job submissions: retry in ${token.retryAfterSeconds} s`, {
+      headers: { "Retry-After": String(token.retryAfterSeconds) },
+    });
+  }
+
+  const now = Date.now();
+  const jobId = newId();
+  const tasks = planTasks(jobId, body.providers, body.variants, now);
+  const job: Job = {
+    id: jobId,
+    projectId,
+    sessionId: body.sessionId,
+    status: "queued",
+    kind: body.kind,
+    prompt: body.prompt,
+    providers: body.providers,
+    variants: body.variants,
+    startImageUrl: null,
+    startImageR2Key,
+    parentProgressionId: body.parentProgressionId ?? null,
+    metadata: {},
+    createdAt: now,
+    updatedAt: now,
+    finishedAt: null,
+  };
+  const accepted: JobAccepted = {
+    jobId,
+    projectId,
+    sessionId: body.sessionId,
+    status: "queued",
+    streamUrl: `/api/stream/${body.sessionId}`,
+    statusUrl: `/api/jobs/${jobId}`,
+    tasks: tasks.map((t) => ({ provider: t.provider, variantIndex: t.variantIndex })),
+  };
+
+  const statements = insertJobStatements(env.DB, job, tasks);
+  if (sub.idempotencyKey) {
+    // In the same transaction as the job: of concurrent requests with one key, exactly one commits.
+    statements.unshift(
+      insertIdempotencyStatement(
+        env.DB,
+        projectId,
+        sub.idempotencyKey,
+        hash,
+        jobId,
+        JSON.stringify(accepted),
+        now,
+      ),
+    );
+  }
+  try {
+    await env.DB.batch(statements);
+  } catch (err) {
+    if (sub.idempotencyKey && isUniqueViolation(err)) {
+      const replayed = await replay(env, projectId, sub.idempotencyKey, hash);
+      if (replayed) return replayed;
+    }
+    throw err;
+  }
+
+  // Queued events go out before the workflow exists, so no task event can precede them.
+  const queued = tasks.map((t) => ({
+    type: "queued" as const,
+    data: { jobId, provider: t.provider, variantIndex: t.variantIndex },
+  }));
+  const published = await publishEventBatch(env, body.sessionId, queued);
+  if (!published.ok) log.error("job.queued_publish_failed", { jobId, error: published.message });
+
+  try {
+    await env.PICASSO_WORKFLOW.create({ id: jobId, params: { jobId, origin: sub.origin } });
+  } catch (err) {
+    log.error("job.workflow_create_failed", {
+      jobId,
+      error: err instanceof Error ? err.message : String(err),
+    });
+    await deleteJob(env.DB, jobId);
+    await publishEventBatch(
+      env,
+      body.sessionId,
+      tasks.map((t) => ({
+        type: "fail" as const,
+        data: {
+          jobId,
+          provider: t.provider,
+          variantIndex: t.variantIndex,
+          error: "the job could not be started",
+        },
+      })),
+    );
+    throw new ApiError("internal", "The job could not be started; nothing was kept. Try again.");
+  }
+  log.info("job.accepted", { jobId, projectId, sessionId: body.sessionId, tasks: tasks.length });
+  return { accepted, replayed: false };
+}

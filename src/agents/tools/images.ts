@@ -1,0 +1,143 @@
+/** Typed tools over the Images binding: image info, exact-size RGBA renditions, pHash + stats analysis. */
+import { computeStats, type ImageStats } from "../../lib/image-stats";
+import { phashFromLuma32 } from "../../lib/phash";
+import { type DecodedImage, decodePng, luminance } from "../../lib/png";
+
+/** Width, height and MIME type of an image (an SVG's size is that of its rasterization). */
+export interface ImageInfo {
+  width: number;
+  height: number;
+  format: string;
+}
+
+/** What the judge and the dedupe step need from one image. */
+export interface ImageAnalysis {
+  /** 64-bit DCT pHash of the 32×32 rendition, 16 hex chars. */
+  phash: string;
+  /** Statistics of the 64×64 rendition. */
+  stats: ImageStats;
+  width: number;
+  height: number;
+}
+
+/** The binding is asked for about this many pixels per output pixel along each axis, then box-filtered. */
+const OVERSAMPLE = 2;
+/** Longest side of the intermediate rendition, so extreme aspect ratios stay cheap to decode. */
+const MAX_INTERMEDIATE_SIDE = 2048;
+
+function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new Blob([bytes]).stream();
+}
+
+/** Width, height and format of `bytes`; throws the binding's error when they are not an image. */
+export async function imageInfo(images: ImagesBinding, bytes: Uint8Array): Promise<ImageInfo> {
+  const info = await images.info(streamOf(bytes));
+  if ("width" in info) return { width: info.width, height: info.height, format: info.format };
+  // The binding reports no size for SVG: measure the raster it would produce.
+  const raster = await images.input(streamOf(bytes)).output({ format: "image/png" });
+  const measured = await images.info(raster.image());
+  if (!("width" in measured)) throw new Error("The Images binding returned no size for a rasterized SVG");
+  return { width: measured.width, height: measured.height, format: info.format };
+}
+
+/**
+ * An aspect-preserving PNG rendition, at least OVERSAMPLE× the target on each axis where the source
+ * allows (never enlarged). Only `width` is sent: the local binding ignores `fit` and letterboxes
+ * every two-dimension resize ("contain" with black bars), so the squeeze happens in `boxResize`.
+ */
+async function aspectRendition(
+  images: ImagesBinding,
+  bytes: Uint8Array,
+  source: ImageInfo,
+  width: number,
+  height: number,
+): Promise<DecodedImage> {
+  const scale = Math.min(
+    1,
+    OVERSAMPLE * Math.max(width / source.width, height / source.height),
+    MAX_INTERMEDIATE_SIDE / Math.max(source.width, source.height),
+  );
+  const result = await images
+    .input(streamOf(bytes))
+    .transform({ width: Math.max(1, Math.round(source.width * scale)), fit: "scale-down" })
+    .output({ format: "image/png" });
+  return decodePng(new Uint8Array(await result.response().arrayBuffer()));
+}
+
+/** For each output index on one axis: the source indices it covers, with weights summing to 1. */
+function axisTaps(from: number, to: number): [index: number, weight: number][][] {
+  const ratio = from / to;
+  return Array.from({ length: to }, (_, d) => {
+    const start = d * ratio;
+    const end = start + ratio;
+    const taps: [number, number][] = [];
+    for (let s = Math.floor(start); s < Math.min(from, Math.ceil(end)); s++) {
+      const overlap = Math.min(end, s + 1) - Math.max(start, s);
+      if (overlap > 0) taps.push([s, overlap / ratio]);
+    }
+    return taps;
+  });
+}
+
+/** Area-average resize to exactly width × height ("squeeze": aspect not kept), alpha-weighted. */
+function boxResize(img: DecodedImage, width: number, height: number): DecodedImage {
+  if (img.width === width && img.height === height) return img;
+  const xTaps = axisTaps(img.width, width);
+  const yTaps = axisTaps(img.height, height);
+  const rgba = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      let a = 0;
+      for (const [sy, wy] of yTaps[y] ?? []) {
+        for (const [sx, wx] of xTaps[x] ?? []) {
+          const i = (sy * img.width + sx) * 4;
+          const wa = wy * wx * (img.rgba[i + 3] ?? 0);
+          r += wa * (img.rgba[i] ?? 0);
+          g += wa * (img.rgba[i + 1] ?? 0);
+          b += wa * (img.rgba[i + 2] ?? 0);
+          a += wa;
+        }
+      }
+      const o = (y * width + x) * 4;
+      rgba[o] = a > 0 ? Math.round(r / a) : 0;
+      rgba[o + 1] = a > 0 ? Math.round(g / a) : 0;
+      rgba[o + 2] = a > 0 ? Math.round(b / a) : 0;
+      rgba[o + 3] = Math.round(a);
+    }
+  }
+  return { width, height, rgba };
+}
+
+/**
+ * Exactly `width` × `height` RGBA pixels of `bytes` (any format the binding reads, SVG included),
+ * squeezed to that size regardless of aspect ratio. Pass `source` (from `imageInfo`) to skip a lookup.
+ */
+export async function rgbaRendition(
+  images: ImagesBinding,
+  bytes: Uint8Array,
+  width: number,
+  height: number,
+  source?: ImageInfo,
+): Promise<DecodedImage> {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new Error(`rgbaRendition needs positive integer dimensions, got ${width}x${height}`);
+  }
+  const info = source ?? (await imageInfo(images, bytes));
+  return boxResize(await aspectRendition(images, bytes, info, width, height), width, height);
+}
+
+/** pHash (from a 32×32 rendition), stats (from a 64×64 rendition) and the original size of `bytes`. */
+export async function analyzeImage(images: ImagesBinding, bytes: Uint8Array): Promise<ImageAnalysis> {
+  const info = await imageInfo(images, bytes);
+  // One binding rendition serves both sizes.
+  const base = await aspectRendition(images, bytes, info, 64, 64);
+  return {
+    phash: phashFromLuma32(luminance(boxResize(base, 32, 32))),
+    stats: computeStats(boxResize(base, 64, 64)),
+    width: info.width,
+    height: info.height,
+  };
+}

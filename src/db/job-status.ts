@@ -1,0 +1,51 @@
+/** The job status view: a job with its tasks and what each produced (CONTRACT.md GET /api/jobs/:jobId). */
+import { getJob } from "./jobs";
+
+interface TaskViewRow {
+  provider: "openai" | "gemini" | "workers" | "local";
+  variant_index: number;
+  attempt: number;
+  status: "queued" | "running" | "complete" | "failed" | "cancelled";
+  progression_id: string | null;
+  skipped: string | null;
+  duplicate_of: string | null;
+  error: string | null;
+  generated_image_url: string | null;
+  judgment: "pass" | "fail" | null;
+}
+
+export async function getJobStatus(db: D1Database, jobId: string) {
+  const job = await getJob(db, jobId);
+  if (!job) return null;
+  const { results } = await db
+    .prepare(
+      `SELECT t.provider, t.variant_index, t.attempt, t.status, t.progression_id, t.skipped, t.duplicate_of, t.error,
+              p.generated_image_url, p.judgment
+       FROM job_tasks t LEFT JOIN image_progressions p ON p.id = t.progression_id
+       WHERE t.job_id = ? ORDER BY t.ordinal`,
+    )
+    .bind(jobId)
+    .all<TaskViewRow>();
+  return {
+    jobId: job.id,
+    projectId: job.projectId,
+    sessionId: job.sessionId,
+    status: job.status,
+    prompt: job.prompt,
+    kind: job.kind,
+    tasks: results.map((t) => ({
+      provider: t.provider,
+      variantIndex: t.variant_index,
+      status: t.status,
+      ...(t.progression_id ? { progressionId: t.progression_id } : {}),
+      ...(t.generated_image_url ? { generatedImageUrl: t.generated_image_url } : {}),
+      ...(t.judgment ? { judgment: t.judgment } : {}),
+      ...(t.error ? { error: t.error } : {}),
+      ...(t.skipped === "duplicate" ? { skipped: "duplicate" as const } : {}),
+      ...(t.duplicate_of ? { duplicateOf: t.duplicate_of } : {}),
+    })),
+    metadata: job.metadata,
+    createdAt: job.createdAt,
+    finishedAt: job.finishedAt,
+  };
+}

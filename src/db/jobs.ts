@@ -1,0 +1,320 @@
+/** D1 access for jobs, job_tasks and idempotency_keys. Status changes are conditional transitions. */
+import { z } from "zod";
+import { IMAGE_OP_KINDS } from "../adapters/provider.types";
+import { parseStoredJson } from "../lib/json";
+import { ProviderIdSchema } from "../schemas/common";
+import type { Job, JobStatus, JobTask } from "../types/domain";
+
+interface JobRow {
+  id: string;
+  project_id: string;
+  session_id: string;
+  status: JobStatus;
+  kind: string;
+  prompt: string;
+  request_json: string;
+  start_image_url: string | null;
+  start_image_r2_key: string | null;
+  parent_progression_id: string | null;
+  metadata: string;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+interface TaskRow {
+  id: string;
+  job_id: string;
+  ordinal: number;
+  provider: string;
+  variant_index: number;
+  attempt: number;
+  parent_task_id: string | null;
+  status: JobStatus;
+  progression_id: string | null;
+  skipped: string | null;
+  duplicate_of: string | null;
+  error: string | null;
+  refined_prompt: string | null;
+  started_at: number | null;
+  finished_at: number | null;
+  created_at: number;
+}
+
+const RequestJsonSchema = z.object({
+  providers: z.array(ProviderIdSchema),
+  variants: z.number().int(),
+  kind: z.enum(IMAGE_OP_KINDS),
+});
+const MetadataSchema = z.record(z.string(), z.unknown());
+
+function toJob(row: JobRow): Job {
+  const request = parseStoredJson(
+    row.request_json,
+    RequestJsonSchema,
+    { providers: [], variants: 0, kind: "generate" },
+    "jobs.request_json",
+  );
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    sessionId: row.session_id,
+    status: row.status,
+    kind: request.kind,
+    prompt: row.prompt,
+    providers: request.providers,
+    variants: request.variants,
+    startImageUrl: row.start_image_url,
+    startImageR2Key: row.start_image_r2_key,
+    parentProgressionId: row.parent_progression_id,
+    metadata: parseStoredJson(row.metadata, MetadataSchema, {}, "jobs.metadata"),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+function toTask(row: TaskRow): JobTask {
+  return {
+    id: row.id,
+    jobId: row.job_id,
+    ordinal: row.ordinal,
+    provider: ProviderIdSchema.parse(row.provider),
+    variantIndex: row.variant_index,
+    attempt: row.attempt,
+    parentTaskId: row.parent_task_id,
+    status: row.status,
+    progressionId: row.progression_id,
+    skipped: row.skipped === "duplicate" ? "duplicate" : null,
+    duplicateOf: row.duplicate_of,
+    error: row.error,
+    refinedPrompt: row.refined_prompt,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    createdAt: row.created_at,
+  };
+}
+
+/** The statements that create a job and its tasks; run them in one batch with whatever must go with them. */
+export function insertJobStatements(db: D1Database, job: Job, tasks: JobTask[]): D1PreparedStatement[] {
+  const request = JSON.stringify({ providers: job.providers, variants: job.variants, kind: job.kind });
+  return [
+    db
+      .prepare(
+        `INSERT INTO jobs (id, project_id, session_id, status, kind, prompt, request_json, start_image_url,
+           start_image_r2_key, parent_progression_id, metadata, created_at, updated_at, finished_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+      )
+      .bind(
+        job.id,
+        job.projectId,
+        job.sessionId,
+        job.status,
+        job.kind,
+        job.prompt,
+        request,
+        job.startImageUrl,
+        job.startImageR2Key,
+        job.parentProgressionId,
+        JSON.stringify(job.metadata),
+        job.createdAt,
+        job.updatedAt,
+      ),
+    ...tasks.map((t) => insertTaskStatement(db, t)),
+  ];
+}
+
+export function insertTaskStatement(db: D1Database, t: JobTask): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO job_tasks (id, job_id, ordinal, provider, variant_index, attempt, parent_task_id, status, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .bind(
+      t.id,
+      t.jobId,
+      t.ordinal,
+      t.provider,
+      t.variantIndex,
+      t.attempt,
+      t.parentTaskId,
+      t.status,
+      t.createdAt,
+    );
+}
+
+export async function getJob(db: D1Database, id: string): Promise<Job | null> {
+  const row = await db.prepare("SELECT * FROM jobs WHERE id = ?").bind(id).first<JobRow>();
+  return row ? toJob(row) : null;
+}
+
+export async function getTasks(db: D1Database, jobId: string): Promise<JobTask[]> {
+  const { results } = await db
+    .prepare("SELECT * FROM job_tasks WHERE job_id = ? ORDER BY ordinal")
+    .bind(jobId)
+    .all<TaskRow>();
+  return results.map(toTask);
+}
+
+export async function getTask(db: D1Database, taskId: string): Promise<JobTask | null> {
+  const row = await db.prepare("SELECT * FROM job_tasks WHERE id = ?").bind(taskId).first<TaskRow>();
+  return row ? toTask(row) : null;
+}
+
+/** Moves a job from one of `from` to `to`; false when it was not in any of them (e.g. cancelled). */
+export async function transitionJob(
+  db: D1Database,
+  jobId: string,
+  from: JobStatus[],
+  to: JobStatus,
+  now: number,
+  metadata?: Record<string, unknown>,
+): Promise<boolean> {
+  const finished = to === "complete" || to === "failed" || to === "cancelled" ? now : null;
+  const result = await db
+    .prepare(
+      `UPDATE jobs SET status = ?, updated_at = ?, finished_at = COALESCE(?, finished_at),
+         metadata = CASE WHEN ? IS NULL THEN metadata ELSE json_patch(metadata, ?) END
+       WHERE id = ? AND status IN (SELECT value FROM json_each(?))`,
+    )
+    .bind(to, now, finished, metadata ? 1 : null, JSON.stringify(metadata ?? {}), jobId, JSON.stringify(from))
+    .run();
+  return result.meta.changes > 0;
+}
+
+export interface TaskChange {
+  status: JobStatus;
+  progressionId?: string;
+  skipped?: "duplicate";
+  duplicateOf?: string;
+  error?: string;
+  refinedPrompt?: string;
+}
+
+/** The conditional task update as a statement, for batching with the rows it belongs with. */
+export function transitionTaskStatement(
+  db: D1Database,
+  taskId: string,
+  from: JobStatus[],
+  change: TaskChange,
+  now: number,
+) {
+  const ended = change.status !== "queued" && change.status !== "running";
+  return db
+    .prepare(
+      `UPDATE job_tasks SET status = ?, progression_id = COALESCE(?, progression_id), skipped = COALESCE(?, skipped),
+         duplicate_of = COALESCE(?, duplicate_of), error = COALESCE(?, error), refined_prompt = COALESCE(?, refined_prompt),
+         started_at = CASE WHEN ? = 'running' THEN COALESCE(started_at, ?) ELSE started_at END,
+         finished_at = CASE WHEN ? THEN ? ELSE finished_at END
+       WHERE id = ? AND status IN (SELECT value FROM json_each(?))`,
+    )
+    .bind(
+      change.status,
+      change.progressionId ?? null,
+      change.skipped ?? null,
+      change.duplicateOf ?? null,
+      change.error ?? null,
+      change.refinedPrompt ?? null,
+      change.status,
+      now,
+      ended ? 1 : 0,
+      now,
+      taskId,
+      JSON.stringify(from),
+    );
+}
+
+/** Moves a task from one of `from` to the change's status; false when it was elsewhere (e.g. cancelled). */
+export async function transitionTask(
+  db: D1Database,
+  taskId: string,
+  from: JobStatus[],
+  change: TaskChange,
+  now: number,
+) {
+  const result = await transitionTaskStatement(db, taskId, from, change, now).run();
+  return result.meta.changes > 0;
+}
+
+/** Cancels a job and its unfinished tasks in one batch; returns the tasks it cancelled (none if already ended). */
+export async function cancelJob(
+  db: D1Database,
+  jobId: string,
+  now: number,
+): Promise<{ cancelled: boolean; tasks: JobTask[] }> {
+  const [job, tasks] = await db.batch([
+    db
+      .prepare(
+        `UPDATE jobs SET status = 'cancelled', updated_at = ?, finished_at = ?
+         WHERE id = ? AND status IN ('queued', 'running') RETURNING id`,
+      )
+      .bind(now, now, jobId),
+    db
+      .prepare(
+        `UPDATE job_tasks SET status = 'cancelled', error = 'cancelled', finished_at = ?
+         WHERE job_id = ? AND status IN ('queued', 'running')
+         RETURNING *`,
+      )
+      // A job only ends once all its tasks have, so this touches nothing when the job was already over.
+      .bind(now, jobId),
+  ]);
+  const cancelled = (job?.results.length ?? 0) > 0;
+  return { cancelled, tasks: cancelled ? ((tasks?.results ?? []) as unknown as TaskRow[]).map(toTask) : [] };
+}
+
+export interface IdempotencyRecord {
+  bodyHash: string;
+  jobId: string | null;
+  responseJson: string | null;
+}
+
+export function insertIdempotencyStatement(
+  db: D1Database,
+  projectId: string,
+  key: string,
+  bodyHash: string,
+  jobId: string,
+  responseJson: string,
+  now: number,
+): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO idempotency_keys (project_id, key, body_hash, job_id, response_status, response_json, created_at)
+       VALUES (?, ?, ?, ?, 202, ?, ?)`,
+    )
+    .bind(projectId, key, bodyHash, jobId, responseJson, now);
+}
+
+export async function getIdempotency(
+  db: D1Database,
+  projectId: string,
+  key: string,
+): Promise<IdempotencyRecord | null> {
+  const row = await db
+    .prepare("SELECT body_hash, job_id, response_json FROM idempotency_keys WHERE project_id = ? AND key = ?")
+    .bind(projectId, key)
+    .first<{ body_hash: string; job_id: string | null; response_json: string | null }>();
+  return row ? { bodyHash: row.body_hash, jobId: row.job_id, responseJson: row.response_json } : null;
+}
+
+/** Removes a job that could not be started, with its tasks and idempotency key, in one batch. */
+export async function deleteJob(db: D1Database, jobId: string): Promise<void> {
+  await db.batch([
+    db.prepare("DELETE FROM idempotency_keys WHERE job_id = ?").bind(jobId),
+    db.prepare("DELETE FROM job_tasks WHERE job_id = ?").bind(jobId),
+    db.prepare("DELETE FROM jobs WHERE id = ?").bind(jobId),
+  ]);
+}
+
+/** Merges keys into a job's metadata JSON. */
+export async function mergeJobMetadata(
+  db: D1Database,
+  jobId: string,
+  patch: Record<string, unknown>,
+  now: number,
+) {
+  await db
+    .prepare("UPDATE jobs SET metadata = json_patch(metadata, ?), updated_at = ? WHERE id = ?")
+    .bind(JSON.stringify(patch), now, jobId)
+    .run();
+}

@@ -1,0 +1,93 @@
+/** Jobs: submit (POST /api/projects/:id/jobs), status (GET /api/jobs/:jobId), cancel. */
+
+import { z } from "@hono/zod-openapi";
+import { cancelJobAndNotify } from "../agents/job-cancellation";
+import { submitJob } from "../agents/job-submission";
+import { getJobStatus } from "../db/job-status";
+import { notFound } from "../lib/errors";
+import { commonErrors, createRouter, defineRoute, jsonBody, jsonResponse, writeErrors } from "../lib/openapi";
+import { ErrorSchema, IdParamSchema } from "../schemas/common";
+import {
+  CancelResultSchema,
+  CreateJobSchema,
+  JobAcceptedSchema,
+  JobIdParamSchema,
+  JobSchema,
+} from "../schemas/jobs";
+
+const tags = ["Jobs"];
+
+const submitRoute = defineRoute({
+  method: "post",
+  path: "/projects/{id}/jobs",
+  tags,
+  summary: "Submit a job: one prompt fanned out to providers × variants",
+  security: [{ ApiKey: [] }],
+  request: {
+    params: IdParamSchema,
+    headers: z.object({
+      "idempotency-key": z
+        .string()
+        .min(1)
+        .max(255)
+        .optional()
+        .openapi({ description: "Same key + same body: the same 202, no new work" }),
+    }),
+    body: jsonBody(CreateJobSchema),
+  },
+  responses: {
+    202: jsonResponse(JobAcceptedSchema, "Accepted; follow streamUrl and statusUrl"),
+    409: jsonResponse(ErrorSchema, "Idempotency-Key reused with a different body"),
+    429: jsonResponse(ErrorSchema, "Too many submissions from this IP (Retry-After)"),
+    ...commonErrors,
+    ...writeErrors,
+  },
+});
+
+const statusRoute = defineRoute({
+  method: "get",
+  path: "/jobs/{jobId}",
+  tags,
+  summary: "A job's status and its tasks",
+  request: { params: JobIdParamSchema },
+  responses: { 200: jsonResponse(JobSchema, "The job"), ...commonErrors },
+});
+
+const cancelRoute = defineRoute({
+  method: "post",
+  path: "/jobs/{jobId}/cancel",
+  tags,
+  summary: "Cancel a job: unfinished tasks end cancelled, finished work is kept",
+  security: [{ ApiKey: [] }],
+  request: { params: JobIdParamSchema, body: jsonBody(z.object({}).openapi("Empty")) },
+  responses: {
+    202: jsonResponse(CancelResultSchema, "The job's status after the request"),
+    ...commonErrors,
+    ...writeErrors,
+  },
+});
+
+export const jobsRoutes = createRouter()
+  .openapi(submitRoute, async (c) => {
+    const { accepted, replayed } = await submitJob(
+      c.env,
+      {
+        projectId: c.req.valid("param").id,
+        body: c.req.valid("json"),
+        idempotencyKey: c.req.valid("header")["idempotency-key"] ?? null,
+        clientIp: c.req.header("cf-connecting-ip") ?? "unknown",
+        origin: new URL(c.req.url).origin,
+      },
+      c.get("logger"),
+    );
+    if (replayed) c.header("Idempotent-Replayed", "true");
+    return c.json(accepted, 202);
+  })
+  .openapi(statusRoute, async (c) => {
+    const status = await getJobStatus(c.env.DB, c.req.valid("param").jobId);
+    if (!status) throw notFound("job");
+    return c.json(status, 200);
+  })
+  .openapi(cancelRoute, async (c) => {
+    return c.json(await cancelJobAndNotify(c.env, c.req.valid("param").jobId, c.get("logger")), 202);
+  });

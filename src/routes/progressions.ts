@@ -1,0 +1,80 @@
+/** Progressions: list a project's lineage steps, read one, roll back to one. */
+import { z } from "@hono/zod-openapi";
+import {
+  getProgression,
+  insertProgressionStatement,
+  listProgressions,
+  toApiProgression,
+} from "../db/progressions";
+import { getProject, touchProjectStatement } from "../db/projects";
+import { decodeCursor } from "../lib/cursor";
+import { notFound } from "../lib/errors";
+import { newId } from "../lib/ids";
+import { commonErrors, createRouter, defineRoute, jsonBody, jsonResponse, writeErrors } from "../lib/openapi";
+import { IdParamSchema } from "../schemas/common";
+import { ProgressionListSchema, ProgressionQuerySchema, ProgressionSchema } from "../schemas/progressions";
+
+const tags = ["Progressions"];
+
+const listRoute = defineRoute({
+  method: "get",
+  path: "/projects/{id}/progressions",
+  tags,
+  summary: "A project's progressions, newest first, filtered",
+  request: { params: IdParamSchema, query: ProgressionQuerySchema },
+  responses: { 200: jsonResponse(ProgressionListSchema, "A page of progressions"), ...commonErrors },
+});
+
+const getRoute = defineRoute({
+  method: "get",
+  path: "/progressions/{id}",
+  tags,
+  summary: "Read one progression",
+  request: { params: IdParamSchema },
+  responses: { 200: jsonResponse(ProgressionSchema, "The progression"), ...commonErrors },
+});
+
+const rollbackRoute = defineRoute({
+  method: "post",
+  path: "/progressions/{id}/rollback",
+  tags,
+  summary: "Make this step's image the new head: a new child step with the same image",
+  security: [{ ApiKey: [] }],
+  request: { params: IdParamSchema, body: jsonBody(z.object({}).openapi("Empty")) },
+  responses: { 201: jsonResponse(ProgressionSchema, "The new head"), ...commonErrors, ...writeErrors },
+});
+
+export const progressionsRoutes = createRouter()
+  .openapi(listRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const query = c.req.valid("query");
+    if (!(await getProject(c.env.DB, id))) throw notFound("project");
+    const page = await listProgressions(c.env.DB, id, query, decodeCursor(query.cursor));
+    return c.json({ progressions: page.items.map(toApiProgression), nextCursor: page.nextCursor }, 200);
+  })
+  .openapi(getRoute, async (c) => {
+    const progression = await getProgression(c.env.DB, c.req.valid("param").id);
+    if (!progression) throw notFound("progression");
+    return c.json(toApiProgression(progression), 200);
+  })
+  .openapi(rollbackRoute, async (c) => {
+    const source = await getProgression(c.env.DB, c.req.valid("param").id);
+    if (!source) throw notFound("progression");
+    const id = newId();
+    // The same R2 original, under a new delivery URL of its own; the lineage records where it came from.
+    const head = {
+      ...source,
+      id,
+      parentProgressionId: source.id,
+      jobId: null,
+      taskId: null,
+      generatedImageUrl: `${new URL(c.req.url).origin}/images/${id}`,
+      aiNotes: [...source.aiNotes, `rollback to ${source.id}`],
+      createdAt: Date.now(),
+    };
+    await c.env.DB.batch([
+      insertProgressionStatement(c.env.DB, head),
+      touchProjectStatement(c.env.DB, head.projectId, head.createdAt),
+    ]);
+    return c.json(toApiProgression(head), 201);
+  });

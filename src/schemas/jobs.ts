@@ -1,0 +1,86 @@
+/** Job submission and status schemas (CONTRACT.md "Jobs"). */
+import { z } from "@hono/zod-openapi";
+import { IMAGE_OP_KINDS } from "../adapters/provider.types";
+import { SessionIdSchema } from "../lib/ws-events";
+import { IdSchema, ProviderIdSchema } from "./common";
+
+export const CreateJobSchema = z
+  .object({
+    prompt: z.string().trim().min(1).max(4000).openapi({ example: "a lighthouse at dusk, teal and gold" }),
+    providers: z
+      .array(ProviderIdSchema)
+      .min(1)
+      .max(4)
+      .refine((ps) => new Set(ps).size === ps.length, { message: "providers must not repeat" })
+      .openapi({ example: ["local"] }),
+    variants: z.number().int().min(1).max(8).default(1),
+    sessionId: SessionIdSchema.openapi({ example: "my-session-01" }),
+    startImageUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional()
+      .openapi({
+        description: "Accepted by the contract; start-image ingest is not part of this deployment yet (400).",
+      }),
+    parentProgressionId: IdSchema.optional().openapi({
+      description: "A progression of this project to continue from",
+    }),
+    kind: z.enum(IMAGE_OP_KINDS).default("generate"),
+  })
+  .openapi("CreateJob");
+export type CreateJob = z.infer<typeof CreateJobSchema>;
+
+export const JobStatusSchema = z.enum(["queued", "running", "complete", "failed", "cancelled"]);
+export type JobStatus = z.infer<typeof JobStatusSchema>;
+
+export const TaskRefSchema = z.object({ provider: ProviderIdSchema, variantIndex: z.number().int() });
+
+export const JobAcceptedSchema = z
+  .object({
+    jobId: z.string(),
+    projectId: z.string(),
+    sessionId: z.string(),
+    status: z.literal("queued"),
+    streamUrl: z.string(),
+    statusUrl: z.string(),
+    tasks: z.array(TaskRefSchema),
+  })
+  .openapi("JobAccepted");
+export type JobAccepted = z.infer<typeof JobAcceptedSchema>;
+
+export const TaskStatusSchema = z
+  .object({
+    provider: ProviderIdSchema,
+    variantIndex: z.number().int(),
+    status: JobStatusSchema,
+    progressionId: z.string().optional(),
+    generatedImageUrl: z.string().optional(),
+    judgment: z.enum(["pass", "fail"]).optional(),
+    error: z.string().optional(),
+    skipped: z.literal("duplicate").optional(),
+    duplicateOf: z.string().optional(),
+  })
+  .openapi("JobTask");
+
+export const JobSchema = z
+  .object({
+    jobId: z.string(),
+    projectId: z.string(),
+    sessionId: z.string(),
+    status: JobStatusSchema,
+    prompt: z.string(),
+    kind: z.enum(IMAGE_OP_KINDS),
+    tasks: z.array(TaskStatusSchema),
+    metadata: z.record(z.string(), z.unknown()),
+    createdAt: z.number().int(),
+    finishedAt: z.number().int().nullable(),
+  })
+  .openapi("Job");
+
+export const JobIdParamSchema = z.object({
+  jobId: IdSchema.openapi({ param: { name: "jobId", in: "path" } }),
+});
+
+export const CancelResultSchema = z
+  .object({ jobId: z.string(), status: JobStatusSchema })
+  .openapi("JobCancelled");

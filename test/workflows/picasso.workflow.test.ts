@@ -1,0 +1,85 @@
+import { introspectWorkflow } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { AppEnv } from "../../src/lib/env";
+import { call, createProject } from "../helpers";
+
+const appEnv = env as unknown as AppEnv;
+let counter = 0;
+
+async function submitLocal(projectId: string, prompt: string) {
+  const res = await call(`/api/projects/${projectId}/jobs`, {
+    method: "POST",
+    body: { prompt, providers: ["local"], sessionId: `wf-session-${Date.now()}-${counter++}` },
+    headers: { "cf-connecting-ip": `10.9.8.${counter++}` },
+  });
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { jobId: string }).jobId;
+}
+
+describe("PicassoWorkflow", () => {
+  it("retries a step that fails transiently and completes the task", async () => {
+    await using introspector = await introspectWorkflow(appEnv.PICASSO_WORKFLOW);
+    await introspector.modifyAll(async (m) => {
+      await m.disableRetryDelays();
+      await m.mockStepError({ name: "generate local#0" }, new Error("upstream 503"), 2);
+    });
+    const project = await createProject();
+    const jobId = await submitLocal(project.id, "retry me, orange and navy");
+    const [instance] = introspector.get();
+    if (!instance) throw new Error("no workflow instance was created");
+    await instance.waitForStatus("complete");
+    expect(await instance.getOutput()).toMatchObject({
+      jobId,
+      status: "complete",
+      summary: { total: 1, failed: 0 },
+    });
+    const task = await appEnv.DB.prepare(
+      "SELECT status, error, progression_id FROM job_tasks WHERE job_id = ?",
+    )
+      .bind(jobId)
+      .first<{ status: string; error: string | null; progression_id: string | null }>();
+    expect(task).toMatchObject({ status: "complete", error: null });
+    expect(task?.progression_id).toBeTruthy();
+  });
+
+  it("fails the task with the step's error once retries are exhausted, and the job with it", async () => {
+    await using introspector = await introspectWorkflow(appEnv.PICASSO_WORKFLOW);
+    await introspector.modifyAll(async (m) => {
+      await m.disableRetryDelays();
+      await m.mockStepError({ name: "generate local#0" }, new Error("upstream keeps failing"));
+    });
+    const project = await createProject();
+    const jobId = await submitLocal(project.id, "never works");
+    const [instance] = introspector.get();
+    if (!instance) throw new Error("no workflow instance was created");
+    await instance.waitForStatus("complete");
+    expect(await instance.getOutput()).toMatchObject({ status: "failed", summary: { total: 1, failed: 1 } });
+    const status = (await (await call(`/api/jobs/${jobId}`)).json()) as {
+      status: string;
+      tasks: { status: string; error: string }[];
+    };
+    expect(status.status).toBe("failed");
+    expect(status.tasks[0]).toMatchObject({ status: "failed", error: "upstream keeps failing" });
+    const originals = await appEnv.BUCKET.list({ prefix: `project/${project.id}/jobs/${jobId}/` });
+    expect(originals.objects).toHaveLength(0);
+  });
+
+  it("records the applied knowledge tips and the refined prompt", async () => {
+    await using introspector = await introspectWorkflow(appEnv.PICASSO_WORKFLOW);
+    const project = await createProject();
+    const jobId = await submitLocal(project.id, "a quiet harbour");
+    const [instance] = introspector.get();
+    if (!instance) throw new Error("no workflow instance was created");
+    await instance.waitForStatus("complete");
+    const job = (await (await call(`/api/jobs/${jobId}`)).json()) as {
+      metadata: { refinement: Record<string, { mode: string; appliedTips: string[] }> };
+    };
+    expect(job.metadata.refinement.local).toEqual({ mode: "rules", appliedTips: ["local.colour-words"] });
+    const { progressions } = (await (await call(`/api/projects/${project.id}/progressions`)).json()) as {
+      progressions: { refinedPrompt: string; providerMeta: { mode: string } }[];
+    };
+    expect(progressions[0]?.refinedPrompt).toBe("a quiet harbour, balanced palette");
+    expect(progressions[0]?.providerMeta.mode).toBe("offline");
+  });
+});
