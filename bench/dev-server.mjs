@@ -1,6 +1,6 @@
 // Starts `wrangler dev --local` on a free loopback port for a benchmark, with its own state dir,
 // development mode and a bench API key. Returns { base, key, stop }.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:net";
 
 async function freePort() {
@@ -15,7 +15,18 @@ async function freePort() {
   });
 }
 
+const PERSIST = ".wrangler/bench";
+
+/** Migrates and seeds the benchmark's own local state, as `npm run dev` does for the default one. */
+function prepareState() {
+  const run = (args) =>
+    execFileSync("npx", ["wrangler", ...args, "--local", "--persist-to", PERSIST], { stdio: "ignore" });
+  run(["d1", "migrations", "apply", "picasso-backend"]);
+  run(["d1", "execute", "picasso-backend", "--file", "seed/knowledge_base.sql"]);
+}
+
 export async function startDevServer({ vars = {} } = {}) {
+  prepareState();
   const port = await freePort();
   const key = "bench-key";
   const varArgs = Object.entries({ ENVIRONMENT: "development", API_KEYS: key, ...vars }).flatMap(([k, v]) => [
@@ -58,6 +69,8 @@ export async function startDevServer({ vars = {} } = {}) {
   return {
     base,
     key,
+    /** Everything wrangler dev printed so far (the Worker's JSON log lines included). */
+    output: () => output,
     stop: () => {
       try {
         process.kill(-child.pid, "SIGTERM");

@@ -1,6 +1,6 @@
 /** Cancelling a job: unfinished tasks end `cancelled` in D1, then the stream is told, then the workflow stops. */
 import { cancelJob, getJob } from "../db/jobs";
-import { publishEventBatch } from "../lib/actor";
+import { closeTasks } from "../lib/actor";
 import type { AppEnv } from "../lib/env";
 import { notFound } from "../lib/errors";
 import type { Logger } from "../lib/logging";
@@ -26,7 +26,8 @@ export async function cancelJobAndNotify(
   const summary = summarize(
     results.map((r) => ({ ...r, skipped: r.skipped === "duplicate" ? "duplicate" : null })),
   );
-  const published = await publishEventBatch(env, job.sessionId, [
+  const refs = tasks.map((t) => ({ provider: t.provider, variantIndex: t.variantIndex }));
+  const published = await closeTasks(env, job.sessionId, jobId, refs, [
     ...tasks.map((t) => ({
       type: "fail" as const,
       data: { jobId, provider: t.provider, variantIndex: t.variantIndex, error: "cancelled" },

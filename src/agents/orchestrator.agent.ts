@@ -8,8 +8,8 @@ import { hammingDistance } from "../lib/phash";
 import type { ProviderId } from "../schemas/common";
 import type { JobStatus, JobTask, Judgment } from "../types/domain";
 
-/** Progress reported after each stage of a task (the last is always 1, before the judge event). */
-export const PROGRESS = { generated: 0.4, analyzed: 0.7, judged: 1 } as const;
+/** Progress reported after each stage of a task (the last is always 1, just before the judge event). */
+export const PROGRESS = { generated: 0.5, done: 1 } as const;
 
 /** Edit-type operations need a start image (a parent progression or an ingested URL). */
 export const needsStartImage = (kind: ImageOpKind): boolean => kind !== "generate";

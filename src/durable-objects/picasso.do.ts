@@ -15,6 +15,7 @@ import { ERROR_STATUS, type ErrorCode } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { createLogger } from "../lib/logging";
 import { type ParsedEvent, PublishEventSchema, SessionIdSchema, SinceSchema } from "../lib/ws-events";
+import { ClosedTasks, type TaskRef } from "./closed-tasks";
 import { EVENTS_KEPT, EventLog } from "./event-log";
 import { bucketConfig, type TakeResult, TokenBucket } from "./token-bucket";
 
@@ -44,6 +45,22 @@ function invalidEvent(error: z.ZodError, prefix: (string | number)[]): PublishRe
   return { ok: false, message, details };
 }
 
+function parseEvents(
+  events: unknown[],
+): { ok: true; events: ParsedEvent[] } | Extract<PublishResult, { ok: false }> {
+  const parsed: ParsedEvent[] = [];
+  for (const [index, event] of events.entries()) {
+    const result = PublishEventSchema.safeParse(event);
+    if (!result.success)
+      return invalidEvent(result.error, events.length > 1 ? [index] : []) as Extract<
+        PublishResult,
+        { ok: false }
+      >;
+    parsed.push(result.data);
+  }
+  return { ok: true, events: parsed };
+}
+
 function jsonError(code: ErrorCode, message: string, details: unknown[] = [], requestId = newId()): Response {
   return Response.json({ error: { code, message, details, requestId } }, { status: ERROR_STATUS[code] });
 }
@@ -51,6 +68,7 @@ function jsonError(code: ErrorCode, message: string, details: unknown[] = [], re
 export class PicassoDurableObject extends DurableObject<AppEnv> {
   private readonly events: EventLog;
   private readonly bucket: TokenBucket;
+  private readonly closed: ClosedTasks;
   /** In-memory only to skip a storage read per event; after hibernation the alarm is re-checked. */
   private pruneScheduled = false;
 
@@ -58,6 +76,7 @@ export class PicassoDurableObject extends DurableObject<AppEnv> {
     super(ctx, env);
     this.events = new EventLog(ctx.storage.sql);
     this.bucket = new TokenBucket(ctx.storage.sql, bucketConfig(env));
+    this.closed = new ClosedTasks(ctx.storage.sql);
     // Heartbeats are answered by the runtime without waking a hibernated actor.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
@@ -117,17 +136,36 @@ export class PicassoDurableObject extends DurableObject<AppEnv> {
 
   /**
    * RPC: publishes several events in order. All are validated first, so an invalid one refuses the
-   * whole batch and nothing is stored. `seq` is that of the last event.
+   * whole batch and nothing is stored. Events of a task closed by a cancellation are dropped (they
+   * would contradict its `fail`). `seq` is the session's last seq afterwards.
    */
   async publishAll(sessionId: string, events: unknown[]): Promise<PublishResult> {
-    const parsed: ParsedEvent[] = [];
-    for (const [index, event] of events.entries()) {
-      const result = PublishEventSchema.safeParse(event);
-      if (!result.success) return invalidEvent(result.error, events.length > 1 ? [index] : []);
-      parsed.push(result.data);
-    }
+    const parsed = parseEvents(events);
+    if (!parsed.ok) return parsed;
+    const live = parsed.events.filter((e) => !this.closed.isClosed(e.data));
+    return this.appendAndBroadcast(sessionId, live);
+  }
+
+  /**
+   * RPC: ends the stream of cancelled tasks. Publishes the cancellation's own events (their `fail`
+   * events and the job-level `complete`), then closes the tasks so nothing later is streamed for them.
+   */
+  async closeTasks(
+    sessionId: string,
+    jobId: string,
+    tasks: TaskRef[],
+    events: unknown[],
+  ): Promise<PublishResult> {
+    const parsed = parseEvents(events);
+    if (!parsed.ok) return parsed;
+    const result = await this.appendAndBroadcast(sessionId, parsed.events);
+    this.closed.close(jobId, tasks);
+    return result;
+  }
+
+  private async appendAndBroadcast(sessionId: string, events: ParsedEvent[]): Promise<PublishResult> {
     let seq = this.events.lastSeq();
-    for (const event of parsed) {
+    for (const event of events) {
       const appended = this.events.append(sessionId, event.type, event.data, Date.now());
       seq = appended.seq;
       this.broadcast(appended.frame);

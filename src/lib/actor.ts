@@ -32,6 +32,17 @@ export async function publishEventBatch(
   return sessionActor(env, sessionId).publishAll(sessionId, events);
 }
 
+/** Ends the stream of cancelled tasks: publishes `events`, then drops anything later for `tasks`. */
+export async function closeTasks(
+  env: AppEnv,
+  sessionId: string,
+  jobId: string,
+  tasks: { provider: string; variantIndex: number }[],
+  events: PublishEvent[],
+): Promise<PublishResult> {
+  return sessionActor(env, sessionId).closeTasks(sessionId, jobId, tasks, events);
+}
+
 /** Takes `cost` tokens from a client IP's bucket. */
 export async function takeRateToken(env: AppEnv, ip: string, cost = 1): Promise<TakeResult> {
   return ipBucketActor(env, ip).take(cost);

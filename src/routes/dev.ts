@@ -5,6 +5,8 @@
  */
 import { z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
+import { localAdapter } from "../adapters/local/local.adapter";
+import { analyzeImage } from "../agents/tools/images";
 import { envelopeFrame } from "../durable-objects/event-log";
 import { sessionActor } from "../lib/actor";
 import { ApiError } from "../lib/errors";
@@ -49,17 +51,90 @@ const publishRoute = defineRoute({
   },
 });
 
-export const devRoutes = createRouter().openapi(publishRoute, async (c) => {
-  const { sessionId } = c.req.valid("param");
-  const { events, log } = c.req.valid("json");
-  const actor = sessionActor(c.env, sessionId);
-  if (!log) {
-    const now = Date.now();
-    const frames = events.map((e, i) => envelopeFrame(sessionId, e.type, now, i + 1, JSON.stringify(e.data)));
-    await actor.broadcastUnlogged(frames);
-    return c.json({ published: events.length, lastSeq: null }, 202);
-  }
-  const result = await actor.publishAll(sessionId, events);
-  if (!result.ok) throw new ApiError("invalid_request", result.message, { details: result.details });
-  return c.json({ published: events.length, lastSeq: result.seq }, 202);
+const FloorSchema = z
+  .object({
+    sessionId: SessionIdSchema,
+    lanes: z.number().int().min(1).max(32).default(8),
+    r2Puts: z.number().int().min(0).max(1000),
+    d1Writes: z.number().int().min(0).max(1000),
+    actorPosts: z.number().int().min(0).max(5000),
+    bytes: z.number().int().min(1).max(1_000_000).default(65_536),
+    images: z
+      .number()
+      .int()
+      .min(0)
+      .max(64)
+      .default(0)
+      .openapi({ description: "Also render and analyze this many local images (the pipeline's image work)" }),
+  })
+  .openapi("DevFloor");
+
+const floorRoute = defineRoute({
+  method: "post",
+  path: "/floor",
+  tags: ["Development"],
+  summary: "Benchmark floor: the same count of R2 puts, D1 writes and actor posts a job makes, done directly",
+  security: [{ ApiKey: [] }],
+  middleware: [devOnly],
+  request: { body: jsonBody(FloorSchema) },
+  responses: {
+    200: jsonResponse(z.object({ ms: z.number() }), "How long the effects took"),
+    ...commonErrors,
+    ...writeErrors,
+  },
 });
+
+export const devRoutes = createRouter()
+  .openapi(floorRoute, async (c) => {
+    const { sessionId, lanes, r2Puts, d1Writes, actorPosts, bytes, images } = c.req.valid("json");
+    const payload = new Uint8Array(bytes);
+    const actor = sessionActor(c.env, sessionId);
+    const share = (total: number, lane: number) => Math.floor(total / lanes) + (lane < total % lanes ? 1 : 0);
+    const started = performance.now();
+    // Lanes run concurrently like a job's tasks; within a lane the effects run one after another.
+    await Promise.all(
+      Array.from({ length: lanes }, async (_, lane) => {
+        for (let i = 0; i < share(images, lane); i++) {
+          const op = {
+            kind: "generate" as const,
+            prompt: `floor ${sessionId} ${lane} ${i}`,
+            variantIndex: lane,
+          };
+          const result = await localAdapter.run(op, c.env);
+          await analyzeImage(c.env.IMAGES, result.bytes);
+        }
+        for (let i = 0; i < share(r2Puts, lane); i++)
+          await c.env.BUCKET.put(`bench/floor/${sessionId}/${lane}/${i}`, payload);
+        for (let i = 0; i < share(d1Writes, lane); i++) {
+          await c.env.DB.prepare("INSERT OR REPLACE INTO knowledge_base (key, value) VALUES (?, '{}')")
+            .bind(`bench.floor.${lane}`)
+            .run();
+        }
+        for (let i = 0; i < share(actorPosts, lane); i++) {
+          await actor.publish(sessionId, {
+            type: "progress",
+            data: { jobId: "floor", provider: "local", variantIndex: lane, progress: 1 },
+          });
+        }
+      }),
+    );
+    const ms = performance.now() - started;
+    await c.env.DB.prepare("DELETE FROM knowledge_base WHERE key LIKE 'bench.floor.%'").run();
+    return c.json({ ms }, 200);
+  })
+  .openapi(publishRoute, async (c) => {
+    const { sessionId } = c.req.valid("param");
+    const { events, log } = c.req.valid("json");
+    const actor = sessionActor(c.env, sessionId);
+    if (!log) {
+      const now = Date.now();
+      const frames = events.map((e, i) =>
+        envelopeFrame(sessionId, e.type, now, i + 1, JSON.stringify(e.data)),
+      );
+      await actor.broadcastUnlogged(frames);
+      return c.json({ published: events.length, lastSeq: null }, 202);
+    }
+    const result = await actor.publishAll(sessionId, events);
+    if (!result.ok) throw new ApiError("invalid_request", result.message, { details: result.details });
+    return c.json({ published: events.length, lastSeq: result.seq }, 202);
+  });

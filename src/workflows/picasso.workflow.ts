@@ -11,7 +11,7 @@ import {
   type WorkflowStepConfig,
 } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
-import { ProviderError } from "../adapters/provider.types";
+import { ProviderError, type ProviderResult } from "../adapters/provider.types";
 import { getAdapter } from "../adapters/router";
 import { judgeOffline } from "../agents/judge.agent";
 import { finalStatus, findDuplicate, originalKey, PROGRESS, summarize } from "../agents/orchestrator.agent";
@@ -29,7 +29,7 @@ import {
 import { listTips } from "../db/knowledge";
 import { insertProgressionStatement, projectPhashes } from "../db/progressions";
 import { touchProjectStatement } from "../db/projects";
-import { publishEvent } from "../lib/actor";
+import { publishEventBatch } from "../lib/actor";
 import type { AppEnv } from "../lib/env";
 import { newId } from "../lib/ids";
 import { createLogger, type Logger } from "../lib/logging";
@@ -103,17 +103,8 @@ export class PicassoWorkflow extends WorkflowEntrypoint<AppEnv, JobWorkflowParam
       return { changed, status, summary };
     });
     if (outcome.changed) {
-      await this.publish(
-        step,
-        log,
-        "publish-job-complete",
-        null,
-        {
-          type: "complete",
-          data: { jobId, summary: outcome.summary },
-        },
-        job.sessionId,
-      );
+      const done: PublishEvent = { type: "complete", data: { jobId, summary: outcome.summary } };
+      await this.publish(step, log, "publish-job-complete", [done], job.sessionId);
     }
     return { jobId, status: outcome.status, summary: outcome.summary };
   }
@@ -159,14 +150,14 @@ export class PicassoWorkflow extends WorkflowEntrypoint<AppEnv, JobWorkflowParam
     const taskLog = log.child({ provider: task.provider, variantIndex: task.variantIndex });
     const db = this.env.DB;
     const ids = { jobId: job.id, provider: task.provider, variantIndex: task.variantIndex };
-    const publish = (name: string, event: PublishEvent, activeTaskId: string | null) =>
-      this.publish(step, taskLog, `${name} ${label}`, activeTaskId, event, job.sessionId);
+    const publish = (name: string, ...events: PublishEvent[]) =>
+      this.publish(step, taskLog, `${name} ${label}`, events, job.sessionId);
 
     const running = await this.step(step, taskLog, `start-task ${label}`, task.provider, QUICK, () =>
       transitionTask(db, task.id, ["queued"], { status: "running", refinedPrompt }, Date.now()),
     );
     if (!running) return; // cancelled before it started
-    await publish("publish-running", { type: "running", data: ids }, task.id);
+    await publish("publish-running", { type: "running", data: ids });
 
     try {
       const generated = await this.step(
@@ -179,7 +170,7 @@ export class PicassoWorkflow extends WorkflowEntrypoint<AppEnv, JobWorkflowParam
           const start = job.startImageR2Key ? await readOriginal(this.env.BUCKET, job.startImageR2Key) : null;
           if (job.startImageR2Key && !start)
             throw new NonRetryableError("the start image is no longer in storage");
-          let result: Awaited<ReturnType<ReturnType<typeof getAdapter>["run"]>>;
+          let result: ProviderResult;
           try {
             result = await getAdapter(task.provider).run(
               {
@@ -204,12 +195,10 @@ export class PicassoWorkflow extends WorkflowEntrypoint<AppEnv, JobWorkflowParam
           };
         },
       );
-      await publish(
-        "publish-progress-generated",
-        { type: "progress", data: { ...ids, progress: PROGRESS.generated } },
-        task.id,
-      );
+      await publish("publish-progress", { type: "progress", data: { ...ids, progress: PROGRESS.generated } });
 
+      // The Images work, plus what it decides: near-duplicate or not, and the offline verdict.
+      const threshold = intVar(this.env.PHASH_THRESHOLD, DEFAULT_PHASH_THRESHOLD);
       const analysis = await this.step(
         step,
         taskLog,
@@ -219,62 +208,46 @@ export class PicassoWorkflow extends WorkflowEntrypoint<AppEnv, JobWorkflowParam
         async () => {
           const original = await readOriginal(this.env.BUCKET, generated.key);
           if (!original) throw new Error(`original ${generated.key} missing`);
+          const image = await analyzeImage(this.env.IMAGES, original.bytes);
+          const duplicate = findDuplicate(image.phash, await projectPhashes(db, job.projectId), threshold);
+          if (duplicate) return { phash: image.phash, duplicate, verdict: null };
           const start = job.startImageR2Key ? await readOriginal(this.env.BUCKET, job.startImageR2Key) : null;
-          const result = await analyzeImage(this.env.IMAGES, original.bytes);
           const startPhash = start ? (await analyzeImage(this.env.IMAGES, start.bytes)).phash : null;
-          return { ...result, startPhash };
+          const verdict = judgeOffline({
+            prompt: job.prompt,
+            kind: job.kind,
+            stats: image.stats,
+            width: image.width,
+            height: image.height,
+            startImageDistance: startPhash ? hammingDistance(image.phash, startPhash) : undefined,
+          });
+          return { phash: image.phash, duplicate: null, verdict };
         },
       );
-      const threshold = intVar(this.env.PHASH_THRESHOLD, DEFAULT_PHASH_THRESHOLD);
-      const duplicate = await this.step(step, taskLog, `dedupe ${label}`, task.provider, QUICK, async () =>
-        findDuplicate(analysis.phash, await projectPhashes(db, job.projectId), threshold),
-      );
-      await publish(
-        "publish-progress-analyzed",
-        { type: "progress", data: { ...ids, progress: PROGRESS.analyzed } },
-        task.id,
-      );
 
-      if (duplicate) {
+      const { duplicate, verdict } = analysis;
+      if (duplicate || !verdict) {
         await this.step(step, taskLog, `discard-original ${label}`, task.provider, QUICK, () =>
           deleteOriginal(this.env.BUCKET, generated.key),
         );
-        await publish("publish-progress-final", { type: "progress", data: { ...ids, progress: 1 } }, task.id);
         const done = await this.step(step, taskLog, `finish-task ${label}`, task.provider, QUICK, () =>
           transitionTask(
             db,
             task.id,
             ["running"],
-            { status: "complete", skipped: "duplicate", duplicateOf: duplicate.id },
+            { status: "complete", skipped: "duplicate", duplicateOf: duplicate?.id },
             Date.now(),
           ),
         );
-        if (done)
+        if (done) {
           await publish(
-            "publish-complete",
+            "publish-final",
+            { type: "progress", data: { ...ids, progress: PROGRESS.done } },
             { type: "complete", data: { ...ids, skipped: "duplicate" } },
-            null,
           );
+        }
         return;
       }
-
-      const verdict = await this.step(step, taskLog, `judge ${label}`, task.provider, QUICK, async () =>
-        judgeOffline({
-          prompt: job.prompt,
-          kind: job.kind,
-          stats: analysis.stats,
-          width: analysis.width,
-          height: analysis.height,
-          startImageDistance: analysis.startPhash
-            ? hammingDistance(analysis.phash, analysis.startPhash)
-            : undefined,
-        }),
-      );
-      await publish(
-        "publish-progress-final",
-        { type: "progress", data: { ...ids, progress: PROGRESS.judged } },
-        task.id,
-      );
 
       const progressionId = generated.progressionId;
       const generatedImageUrl = `${origin}/images/${progressionId}`;
@@ -322,7 +295,8 @@ export class PicassoWorkflow extends WorkflowEntrypoint<AppEnv, JobWorkflowParam
       );
       if (!recorded) return;
       await publish(
-        "publish-judge",
+        "publish-final",
+        { type: "progress", data: { ...ids, progress: PROGRESS.done } },
         {
           type: "judge",
           data: {
@@ -334,12 +308,7 @@ export class PicassoWorkflow extends WorkflowEntrypoint<AppEnv, JobWorkflowParam
             ...(verdict.retrySuggestion ? { retrySuggestion: verdict.retrySuggestion } : {}),
           },
         },
-        null,
-      );
-      await publish(
-        "publish-complete",
         { type: "complete", data: { ...ids, progressionId, generatedImageUrl, judgment: verdict.judgment } },
-        null,
       );
     } catch (err) {
       const message = taskErrorMessage(err);
@@ -347,7 +316,7 @@ export class PicassoWorkflow extends WorkflowEntrypoint<AppEnv, JobWorkflowParam
       const failed = await this.step(step, taskLog, `fail-task ${label}`, task.provider, QUICK, () =>
         transitionTask(db, task.id, ["running"], { status: "failed", error: message }, Date.now()),
       );
-      if (failed) await publish("publish-fail", { type: "fail", data: { ...ids, error: message } }, null);
+      if (failed) await publish("publish-fail", { type: "fail", data: { ...ids, error: message } });
     }
   }
 
@@ -374,25 +343,18 @@ export class PicassoWorkflow extends WorkflowEntrypoint<AppEnv, JobWorkflowParam
   }
 
   /**
-   * Sends one event to the session actor. With `activeTaskId`, only while that task is still
-   * running, so a cancelled task streams nothing after its cancellation.
+   * Sends events to the session actor in one message. The actor drops events of a task that a
+   * cancellation closed, so nothing contradicts a task's `fail: cancelled`.
    */
   private async publish(
     step: WorkflowStep,
     log: Logger,
     name: string,
-    activeTaskId: string | null,
-    event: PublishEvent,
+    events: PublishEvent[],
     sessionId: string,
-  ): Promise<boolean> {
+  ) {
     return this.step(step, log, name, null, QUICK, async () => {
-      if (activeTaskId) {
-        const row = await this.env.DB.prepare("SELECT status FROM job_tasks WHERE id = ?")
-          .bind(activeTaskId)
-          .first<{ status: string }>();
-        if (row?.status !== "running") return false;
-      }
-      const result = await publishEvent(this.env, sessionId, event);
+      const result = await publishEventBatch(this.env, sessionId, events);
       if (!result.ok) throw new NonRetryableError(`invalid event: ${result.message}`);
       return true;
     });

@@ -184,6 +184,40 @@ describe("publishing", () => {
   });
 });
 
+describe("closing cancelled tasks", () => {
+  it("publishes the cancellation's events, then drops later events of the closed tasks only", async () => {
+    const sessionId = newSession();
+    const client = await openStream(sessionId);
+    const stub = sessionActor(appEnv, sessionId);
+    const closed = await stub.closeTasks(
+      sessionId,
+      "job-c",
+      [{ provider: "local", variantIndex: 0 }],
+      [{ type: "fail", data: { jobId: "job-c", provider: "local", variantIndex: 0, error: "cancelled" } }],
+    );
+    expect(closed).toEqual({ ok: true, seq: 1 });
+    const late = await stub.publish(sessionId, {
+      type: "progress",
+      data: { jobId: "job-c", provider: "local", variantIndex: 0, progress: 1 },
+    });
+    expect(late).toEqual({ ok: true, seq: 1 });
+    await stub.publish(sessionId, {
+      type: "progress",
+      data: { jobId: "job-c", provider: "local", variantIndex: 1, progress: 1 },
+    });
+    await stub.publish(sessionId, {
+      type: "complete",
+      data: { jobId: "job-c", summary: { total: 2, passed: 1, failed: 0, skipped: 0, cancelled: 1 } },
+    });
+    const got = await client.waitFor(3);
+    expect(got.map((e) => [e.type, e.data.variantIndex ?? null])).toEqual([
+      ["fail", 0],
+      ["progress", 1],
+      ["complete", null],
+    ]);
+  });
+});
+
 describe("GET /api/stream/:sessionId errors", () => {
   it("answers a plain GET with 426", async () => {
     const body = await expectError(await call(`/api/stream/${newSession()}`), 426, "upgrade_required");
@@ -278,6 +312,26 @@ describe("POST /api/dev/sessions/:sessionId/events (development only)", () => {
 
   it("requires the API key", async () => {
     await expectError(await post(newSession(), { events: [progress(0)] }, null), 401, "unauthorized");
+  });
+
+  it("measures the benchmark floor in development", async () => {
+    const res = await callWithEnv(dev, "/api/dev/floor", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": KEY },
+      body: JSON.stringify({
+        sessionId: newSession(),
+        lanes: 2,
+        r2Puts: 2,
+        d1Writes: 2,
+        actorPosts: 2,
+        images: 1,
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { ms: number }).ms).toBeGreaterThan(0);
+    expect(
+      await env.DB.prepare("SELECT COUNT(*) AS n FROM knowledge_base WHERE key LIKE 'bench.floor.%'").first(),
+    ).toEqual({ n: 0 });
   });
 
   it("does not exist outside development", async () => {

@@ -1,0 +1,154 @@
+// Job latency benchmark against `wrangler dev --local`:
+//  (1) one `local` job of N variants (zero delay): submit → job-level `complete`, next to a floor of the
+//      same count of R2 puts, D1 writes and actor posts done directly by the Worker in the same run;
+//  (2) submit → first `queued` event, next to the GET /health round trip.
+// Usage: node bench/job-latency.mjs [--variants 8] [--rounds 3]
+import { parseArgs } from "node:util";
+import WebSocket from "ws";
+import { startDevServer } from "./dev-server.mjs";
+
+const { values } = parseArgs({
+  options: { variants: { type: "string", default: "8" }, rounds: { type: "string", default: "3" } },
+});
+const VARIANTS = Number(values.variants);
+const ROUNDS = Number(values.rounds);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function json(res) {
+  const body = await res.json();
+  if (!res.ok) throw new Error(`${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+const server = await startDevServer({ vars: { LOCAL_PROVIDER_DELAY_MS: "0", RATE_LIMIT_BURST: "1000" } });
+const headers = { "content-type": "application/json", "x-api-key": server.key };
+try {
+  const jobMs = [];
+  const floorMs = [];
+  const imageFloorMs = [];
+  const queuedMs = [];
+  const healthMs = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const project = await json(
+      await fetch(`${server.base}/api/projects`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ name: `bench ${round}` }),
+      }),
+    );
+    const sessionId = `bench-job-${Date.now()}-${round}`;
+    const ws = new WebSocket(`${server.base.replace("http", "ws")}/api/stream/${sessionId}`);
+    await new Promise((resolve, reject) => ws.on("open", resolve).on("error", reject));
+    const events = [];
+    let firstQueuedAt = null;
+    const done = new Promise((resolve) => {
+      ws.on("message", (raw) => {
+        const env = JSON.parse(raw.toString());
+        events.push(env);
+        if (env.type === "queued" && firstQueuedAt === null) firstQueuedAt = performance.now();
+        if (env.type === "complete" && env.data.summary) resolve(performance.now());
+      });
+    });
+    // A distinct prompt per round so nothing is skipped as a duplicate of an earlier round.
+    const prompt = `benchmark round ${round} ${Date.now()}, teal and gold`;
+    const t0 = performance.now();
+    await json(
+      await fetch(`${server.base}/api/projects/${project.id}/jobs`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ prompt, providers: ["local"], variants: VARIANTS, sessionId }),
+      }),
+    );
+    const finished = await Promise.race([
+      done,
+      new Promise((_, r) => setTimeout(() => r(new Error("job timeout")), 120_000)),
+    ]);
+    ws.close();
+    jobMs.push(finished - t0);
+    queuedMs.push(firstQueuedAt - t0);
+
+    // The job's effects, counted: R2 originals; D1 writes (start-job, record-refinement, per task
+    // start + record + finish-job, job + tasks insert); actor posts = events it streamed.
+    const r2Puts = VARIANTS;
+    const d1Writes = 1 + 1 + 1 + 2 * VARIANTS + 1;
+    const actorPosts = events.length;
+    const floor = await json(
+      await fetch(`${server.base}/api/dev/floor`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({
+          sessionId: `${sessionId}-floor`,
+          lanes: VARIANTS,
+          r2Puts,
+          d1Writes,
+          actorPosts,
+        }),
+      }),
+    );
+    floorMs.push(floor.ms);
+    // The same again with the job's image work (render + analyze each variant) done directly too.
+    const withImages = await json(
+      await fetch(`${server.base}/api/dev/floor`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({
+          sessionId: `${sessionId}-floor2`,
+          lanes: VARIANTS,
+          r2Puts,
+          d1Writes,
+          actorPosts,
+          images: VARIANTS,
+        }),
+      }),
+    );
+    imageFloorMs.push(withImages.ms);
+
+    const h0 = performance.now();
+    await (await fetch(`${server.base}/health`)).json();
+    healthMs.push(performance.now() - h0);
+    console.log(
+      `round ${round + 1}: job ${Math.round(jobMs.at(-1))} ms (${events.length} events), floor ${Math.round(floor.ms)} ms, ` +
+        `floor+images ${Math.round(withImages.ms)} ms ` +
+        `(${r2Puts} R2 puts, ${d1Writes} D1 writes, ${actorPosts} actor posts), first queued ${queuedMs.at(-1).toFixed(1)} ms, health ${healthMs.at(-1).toFixed(1)} ms`,
+    );
+  }
+  const job = median(jobMs);
+  const floor = median(floorMs);
+  const queued = median(queuedMs);
+  const health = median(healthMs);
+  // Where the job's time went: the workflow's structured step logs, summed by step kind.
+  const byStep = new Map();
+  for (const line of server.output().split("\n")) {
+    const start = line.indexOf('{"level"');
+    if (start < 0 || !line.includes('"event":"step"')) continue;
+    try {
+      const { step, ms } = JSON.parse(line.slice(start));
+      const kind = step.split(" ")[0];
+      const entry = byStep.get(kind) ?? { count: 0, ms: 0 };
+      entry.count++;
+      entry.ms += ms;
+      byStep.set(kind, entry);
+    } catch {
+      // not one of ours
+    }
+  }
+  console.log("\nstep time inside steps, all rounds (count, total ms, mean ms):");
+  for (const [kind, { count, ms }] of [...byStep].sort((a, b) => b[1].ms - a[1].ms)) {
+    console.log(
+      `  ${kind.padEnd(22)} ${String(count).padStart(4)} ${String(ms).padStart(7)} ${(ms / count).toFixed(1).padStart(7)}`,
+    );
+  }
+  console.log(`\njob-latency: ${VARIANTS} variants, ${ROUNDS} rounds (medians)`);
+  const imageFloor = median(imageFloorMs);
+  console.log(
+    `  submit -> job complete: ${Math.round(job)} ms; floor ${Math.round(floor)} ms; ratio ${(job / floor).toFixed(2)} (goal <= 2)`,
+  );
+  console.log(
+    `  same floor plus the image work done directly: ${Math.round(imageFloor)} ms; ratio ${(job / imageFloor).toFixed(2)}`,
+  );
+  console.log(
+    `  submit -> first queued: ${queued.toFixed(1)} ms; /health ${health.toFixed(1)} ms; ratio ${(queued / health).toFixed(2)} (goal <= 5)`,
+  );
+} finally {
+  server.stop();
+}
