@@ -26,6 +26,7 @@ export default defineConfig({
   ],
   test: {
     setupFiles: ["./test/setup.ts"],
+    globalSetup: ["./test/global-setup.ts"],
     include: ["test/**/*.test.ts"],
     // Request logs are one JSON line each; show them only for failing tests.
     silent: "passed-only",

@@ -1,0 +1,25 @@
+/**
+ * Node-side setup for the whole test run: loopback servers that stand in for the outside world
+ * (provider APIs, hosts serving start images). Their ports reach the tests through `inject()`.
+ */
+import type { TestProject } from "vitest/node";
+import { startFixtureServer } from "./servers/fixture-server";
+import { startProviderStub } from "./servers/provider-stub";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    fixturePort: number;
+    providerStubPort: number;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const fixture = await startFixtureServer();
+  const stub = await startProviderStub();
+  project.provide("fixturePort", fixture.port);
+  project.provide("providerStubPort", stub.port);
+  return async () => {
+    await fixture.close();
+    await stub.close();
+  };
+}
