@@ -8,6 +8,7 @@ import { createLogger, describeError } from "./lib/logging";
 import { createRouter } from "./lib/openapi";
 import { requireApiKey } from "./middleware/auth";
 import { requestContext } from "./middleware/request-context";
+import { artifactsRoutes } from "./routes/artifacts";
 import { devRoutes } from "./routes/dev";
 import { healthRoutes } from "./routes/health";
 import { imagesRoutes } from "./routes/images";
@@ -15,7 +16,9 @@ import { jobsRoutes } from "./routes/jobs";
 import { knowledgeRoutes } from "./routes/knowledge";
 import { progressionsRoutes } from "./routes/progressions";
 import { projectsRoutes } from "./routes/projects";
+import { publicRoutes } from "./routes/public";
 import { streamRoutes } from "./routes/stream";
+import { templatesRoutes } from "./routes/templates";
 
 /** Maps anything thrown to the contract's envelope: own error → HTTPException → logged 500. */
 function toApiError(err: unknown, c: Context<HonoEnv>): ApiError {
@@ -41,7 +44,10 @@ export function createApp() {
   app.route("/api/projects", projectsRoutes);
   app.route("/api", jobsRoutes);
   app.route("/api", progressionsRoutes);
+  app.route("/api", artifactsRoutes);
+  app.route("/api/templates", templatesRoutes);
   app.route("/images", imagesRoutes);
+  app.route("/public", publicRoutes);
   app.route("/api/knowledge", knowledgeRoutes);
   app.route("/api/stream", streamRoutes);
   app.route("/api/dev", devRoutes);

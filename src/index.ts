@@ -1,6 +1,7 @@
 /** Worker entry: the HTTP app, plus the Durable Object and Workflow classes wrangler.toml binds. */
 import { createApp } from "./app";
 import type { AppEnv } from "./lib/env";
+import { consumeViews } from "./queues/view-log.consumer";
 
 export { PicassoDurableObject } from "./durable-objects/picasso.do";
 export { PicassoWorkflow } from "./workflows/picasso.workflow";
@@ -9,4 +10,5 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
+  queue: (batch, env) => consumeViews(batch, env),
 } satisfies ExportedHandler<AppEnv>;

@@ -79,3 +79,20 @@ export interface Progression {
   judgeMeta: Record<string, unknown>;
   createdAt: number;
 }
+
+export interface Artifact {
+  id: string;
+  ownerId: string | null;
+  type: string;
+  title: string;
+  output: "html" | "pdf" | "json" | "video" | "csv" | "image";
+  status: "draft" | "published";
+  publicSlug: string;
+  templateR2Key: string | null;
+  contentR2Key: string | null;
+  contentType: string | null;
+  projectIds: string[];
+  configuration: Record<string, string>;
+  createdAt: number;
+  updatedAt: number;
+}

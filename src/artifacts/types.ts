@@ -1,0 +1,31 @@
+/** The artifact generator contract: every artifact type is a generator in the registry. */
+import type { AppEnv } from "../lib/env";
+import type { ArtifactOptions, ArtifactOutput } from "../schemas/artifacts";
+import type { Artifact } from "../types/domain";
+import type { FillValue } from "./template";
+
+export interface GenerateInput {
+  env: AppEnv;
+  artifact: Artifact;
+  options: ArtifactOptions;
+  /** The API origin, for absolute image and page URLs. */
+  origin: string;
+  publicUrl: string;
+}
+
+/** What a generator contributes to its template: values for the placeholders its data can fill. */
+export interface GeneratedValues {
+  values: Record<string, FillValue>;
+}
+
+export interface ArtifactGenerator {
+  id: string;
+  name: string;
+  output: ArtifactOutput;
+  description: string;
+  /** The template this type uses when the artifact names none (kept in R2 on first use). */
+  defaultTemplate: string;
+  /** The URL path prefix of its public pages. */
+  publicPath: "/public/lookbook" | "/public/artifact";
+  generate(input: GenerateInput): Promise<GeneratedValues>;
+}

@@ -1,0 +1,14 @@
+/** The view-log queue message: one public page view, sent without delaying the response. */
+import { z } from "zod";
+
+export const ViewMessageSchema = z.object({
+  kind: z.literal("artifact-view"),
+  id: z.string().min(1).max(64),
+  artifactId: z.string().min(1).max(64),
+  ts: z.number().int().positive(),
+  ip: z.string().max(64).nullable(),
+  country: z.string().max(8).nullable(),
+  city: z.string().max(128).nullable(),
+  userAgent: z.string().max(512).nullable(),
+});
+export type ViewMessage = z.infer<typeof ViewMessageSchema>;
