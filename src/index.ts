@@ -10,5 +10,7 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  queue: (batch, env) => consumeViews(batch, env),
+  async queue(batch: MessageBatch<unknown>, env: AppEnv, _ctx: ExecutionContext): Promise<void> {
+    await consumeViews(batch, env);
+  },
 } satisfies ExportedHandler<AppEnv>;
