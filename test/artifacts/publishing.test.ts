@@ -492,7 +492,7 @@ describe("view analytics", () => {
     await worker.queue(failing, broken as never, ctx2);
     const failed = await getQueueResult(failing, ctx2);
     expect(failed.explicitAcks).toEqual([]);
-    expect(failed.retryMessages.map((m) => m.msgId)).toEqual(["msg-view-3"]);
+    expect(failed.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["msg-view-3"]);
     expect([1, 2, 3, 10].map(retryDelaySeconds)).toEqual([1, 2, 4, 300]);
     const retried = createMessageBatch("picasso-backend-queue", [
       { ...message("view-3", "US"), attempts: 2 },
