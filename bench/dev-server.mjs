@@ -66,17 +66,26 @@ export async function startDevServer({ vars = {} } = {}) {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
+  const stop = () => {
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  };
+  // Never leave a workerd behind when the benchmark is interrupted.
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.once(signal, () => {
+      stop();
+      process.exit(130);
+    });
+  }
+  process.once("exit", stop);
   return {
     base,
     key,
     /** Everything wrangler dev printed so far (the Worker's JSON log lines included). */
     output: () => output,
-    stop: () => {
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {
-        // already gone
-      }
-    },
+    stop,
   };
 }

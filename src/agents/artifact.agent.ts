@@ -9,6 +9,7 @@ import { loadTemplate, missingOf, publicUrl } from "../artifacts/render";
 import type { AppEnv } from "../lib/env";
 import { isHttpUrl } from "../lib/html";
 import type { Artifact } from "../types/domain";
+import { interpretFreeText } from "./artifact-interpreter";
 import {
   findArtifactImage,
   getImagesForProject,
@@ -65,7 +66,27 @@ export async function customizeTurn(
   const memory = await readMemory(env, key);
   const template = await loadTemplate(env, artifact);
   const placeholders = new Set(template.placeholders);
-  const { assignments, freeText } = parseAssignments(input);
+  const parsed = parseAssignments(input);
+  const { freeText } = parsed;
+  let assignments = parsed.assignments;
+  let modelReply: string | null = null;
+  let understoodFreeText = freeText.length === 0;
+  if (freeText.length > 0) {
+    const projects = await getProjectsForArtifact(env, artifact);
+    const images = (await Promise.all(projects.map((p) => getImagesForProject(env, p.id, 5)))).flat();
+    const interpretation = await interpretFreeText(env, {
+      text: freeText.join("\n"),
+      placeholders: template.placeholders,
+      missing: missingOf(artifact),
+      images,
+      history: memory.turns,
+    });
+    if (interpretation) {
+      understoodFreeText = true;
+      assignments = [...assignments, ...interpretation.assignments];
+      modelReply = interpretation.reply;
+    }
+  }
 
   const saved: Record<string, string> = {};
   const problems: string[] = [];
@@ -102,7 +123,8 @@ export async function customizeTurn(
   const reply = await composeReply(env, rendered, origin, {
     saved,
     problems,
-    freeText,
+    understoodFreeText,
+    modelReply,
     missing: stillMissing,
     done,
   });
@@ -135,16 +157,17 @@ async function composeReply(
   turn: {
     saved: Record<string, string>;
     problems: string[];
-    freeText: string[];
+    understoodFreeText: boolean;
+    modelReply: string | null;
     missing: string[];
     done: boolean;
   },
 ): Promise<string> {
-  const parts: string[] = [];
+  const parts: string[] = turn.modelReply ? [turn.modelReply] : [];
   const savedNames = Object.keys(turn.saved);
   if (savedNames.length > 0) parts.push(`Saved ${savedNames.join(", ")}.`);
   for (const problem of turn.problems) parts.push(`Not saved: ${problem}.`);
-  if (turn.freeText.length > 0 && savedNames.length === 0) {
+  if (!turn.understoodFreeText) {
     parts.push(
       "I understand lines of the form NAME: value (free-form requests need the AI binding, which this deployment cannot reach).",
     );

@@ -22,8 +22,24 @@ export interface SecretsAndVars {
   /** Artificial latency and failure rate of the offline `local` provider (tests, benchmarks). */
   LOCAL_PROVIDER_DELAY_MS?: string;
   LOCAL_PROVIDER_FAIL_RATE?: string;
+  /** Benchmarks only: share of view-log batches that fail before writing (0..1). */
+  VIEW_LOG_FAIL_RATE?: string;
   OPENAI_API_KEY?: string;
   GEMINI_API_KEY?: string;
+  /** Another OpenAI-compatible origin, e.g. `https://gateway.ai.cloudflare.com/v1/{account}/{gateway}/openai`. */
+  OPENAI_BASE_URL?: string;
+  /** OpenAI image model (default `gpt-image-1`). */
+  OPENAI_IMAGE_MODEL?: string;
+  /** Another Gemini API origin, e.g. `https://gateway.ai.cloudflare.com/v1/{account}/{gateway}/google-ai-studio`. */
+  GEMINI_BASE_URL?: string;
+  /** Gemini image model (default `gemini-2.5-flash-image`). */
+  GEMINI_IMAGE_MODEL?: string;
+  /** Workers AI text-to-image model (default `@cf/black-forest-labs/flux-1-schnell`). */
+  WORKERS_IMAGE_MODEL?: string;
+  /** Workers AI image-to-image model (default `@cf/runwayml/stable-diffusion-v1-5-img2img`). */
+  WORKERS_IMG2IMG_MODEL?: string;
+  /** Per-call timeout of the live providers in ms (default 60000). */
+  PROVIDER_TIMEOUT_MS?: string;
 }
 
 export type AppEnv = Omit<

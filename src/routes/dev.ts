@@ -11,8 +11,10 @@ import { envelopeFrame } from "../durable-objects/event-log";
 import { sessionActor } from "../lib/actor";
 import { ApiError } from "../lib/errors";
 import type { HonoEnv } from "../lib/hono";
+import { newId } from "../lib/ids";
 import { commonErrors, createRouter, defineRoute, jsonBody, jsonResponse, writeErrors } from "../lib/openapi";
 import { PublishEventSchema, SessionIdSchema } from "../lib/ws-events";
+import type { ViewMessage } from "../queues/view-message";
 
 const devOnly = createMiddleware<HonoEnv>(async (c, next) => {
   if (c.env.ENVIRONMENT !== "development")
@@ -84,7 +86,46 @@ const floorRoute = defineRoute({
   },
 });
 
+const EnqueueViewsSchema = z
+  .object({ artifactId: z.string().min(1).max(64), count: z.number().int().min(1).max(20_000) })
+  .openapi("DevEnqueueViews");
+
+const enqueueViewsRoute = defineRoute({
+  method: "post",
+  path: "/views",
+  tags: ["Development"],
+  summary: "Enqueue synthetic view messages for an artifact (the view-log benchmark)",
+  security: [{ ApiKey: [] }],
+  middleware: [devOnly],
+  request: { body: jsonBody(EnqueueViewsSchema) },
+  responses: {
+    202: jsonResponse(z.object({ enqueued: z.number().int() }), "Enqueued"),
+    ...commonErrors,
+    ...writeErrors,
+  },
+});
+
 export const devRoutes = createRouter()
+  .openapi(enqueueViewsRoute, async (c) => {
+    const { artifactId, count } = c.req.valid("json");
+    const now = Date.now();
+    for (let from = 0; from < count; from += 100) {
+      const messages = Array.from({ length: Math.min(100, count - from) }, (_, i) => ({
+        body: {
+          kind: "artifact-view",
+          id: newId(),
+          artifactId,
+          ts: now + from + i,
+          ip: "127.0.0.1",
+          country: ["FR", "DE", "US", "JP"][(from + i) % 4] ?? null,
+          city: null,
+          userAgent: "bench",
+        } satisfies ViewMessage,
+      }));
+      await c.env.PICASSO_QUEUE.sendBatch(messages);
+    }
+    return c.json({ enqueued: count }, 202);
+  })
   .openapi(floorRoute, async (c) => {
     const { sessionId, lanes, r2Puts, d1Writes, actorPosts, bytes, images } = c.req.valid("json");
     const payload = new Uint8Array(bytes);

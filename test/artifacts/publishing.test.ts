@@ -378,6 +378,64 @@ describe("customize (the artifact agent)", () => {
     expect(memory.turns).toHaveLength(6);
   });
 
+  it("understands free text through the reasoning model's tool calls where the AI binding works", async () => {
+    await putTemplate("ai-template", '<h1>{{HEADLINE}}</h1><img src="{{IMAGE_HERO}}" alt="hero">');
+    const project = await createProject("AI project");
+    const hero = await seedProgression(project.id, { prompt: "the hero image" });
+    const created = (await (
+      await call("/api/artifacts", {
+        method: "POST",
+        body: { title: "AI", projectIds: [project.id], templateR2Key: "templates/ai-template.html" },
+      })
+    ).json()) as ApiArtifact;
+    const run = vi.spyOn(appEnv.AI, "run").mockResolvedValue({
+      response: "Done: a bold headline and the hero shot.",
+      tool_calls: [
+        { name: "save_configuration", arguments: { name: "HEADLINE", value: "Bold <headline>" } },
+        { name: "save_configuration", arguments: JSON.stringify({ name: "IMAGE_HERO", value: hero.id }) },
+        { name: "something_else", arguments: {} },
+      ],
+    } as never);
+    const res = await call(`/api/artifacts/${created.id}/customize`, {
+      method: "POST",
+      body: { sessionId: "ai-session-01", input: "use a bold headline and the hero image please" },
+    });
+    const body = (await res.json()) as { reply: string; done: boolean };
+    expect(run).toHaveBeenCalledTimes(1);
+    const [model, request] = run.mock.calls[0] ?? [];
+    expect(model).toBe(appEnv.DEFAULT_MODEL_REASONING);
+    expect(JSON.stringify(request)).toContain(hero.id); // the model is shown the project's images
+    expect(body.done).toBe(true);
+    expect(body.reply).toContain("Done: a bold headline and the hero shot.");
+    expect(body.reply).toContain("Saved HEADLINE, IMAGE_HERO.");
+    const html = await (await call(`/public/lookbook/${created.publicSlug}`)).text();
+    expect(html).toContain("<h1>Bold &lt;headline&gt;</h1>");
+    run.mockRestore();
+  });
+
+  it("says free text needs the AI binding when it is unavailable (offline)", async () => {
+    await putTemplate("offline-template", "<h1>{{HEADLINE}}</h1>");
+    const project = await createProject();
+    const created = (await (
+      await call("/api/artifacts", {
+        method: "POST",
+        body: {
+          title: "Offline",
+          projectIds: [project.id],
+          templateR2Key: "templates/offline-template.html",
+        },
+      })
+    ).json()) as ApiArtifact;
+    const res = await call(`/api/artifacts/${created.id}/customize`, {
+      method: "POST",
+      body: { sessionId: "offline-session", input: "make it nice" },
+    });
+    const body = (await res.json()) as { reply: string; done: boolean };
+    expect(body.done).toBe(false);
+    expect(body.reply).toContain("I understand lines of the form NAME: value");
+    expect(body.reply).toContain("Still missing: HEADLINE.");
+  });
+
   it("validates the turn, 404s an unknown artifact and needs the key", async () => {
     await expectError(
       await call("/api/artifacts/missing-artifact/customize", {
