@@ -1,7 +1,8 @@
 /**
- * Accepting a job: validation against stored data, the per-IP rate limit, the Idempotency-Key, the
- * job and task rows (one D1 batch), the `queued` events, and the workflow instance. Nothing
- * half-written stays behind: if the workflow cannot be created, the rows are removed again.
+ * Accepting a job: validation against stored data, the per-IP rate limit, start-image ingest, the
+ * Idempotency-Key, the job and task rows (one D1 batch), the `queued` events, and the workflow
+ * instance. Nothing half-written stays behind: if the batch or the workflow fails, the rows and the
+ * ingested start image are removed again.
  */
 import { deleteJob, getIdempotency, insertIdempotencyStatement, insertJobStatements } from "../db/jobs";
 import { getProgression } from "../db/progressions";
@@ -13,7 +14,9 @@ import { newId } from "../lib/ids";
 import type { Logger } from "../lib/logging";
 import type { CreateJob, JobAccepted } from "../schemas/jobs";
 import type { Job } from "../types/domain";
-import { needsStartImage, planTasks } from "./orchestrator.agent";
+import { needsStartImage, planTasks, startImageKey } from "./orchestrator.agent";
+import { ingestStartImage } from "./tools/ingest";
+import { deleteOriginal } from "./tools/r2";
 
 export interface Submission {
   projectId: string;
@@ -74,17 +77,6 @@ export async function submitJob(env: AppEnv, sub: Submission, log: Logger): Prom
     if (replayed) return replayed;
   }
 
-  if (body.startImageUrl !== undefined) {
-    throw new ApiError(
-      "invalid_request",
-      "startImageUrl: start-image ingest is not available in this deployment; continue from a parentProgressionId",
-      {
-        details: [
-          { code: "unsupported", path: ["startImageUrl"], message: "start-image ingest is not available" },
-        ],
-      },
-    );
-  }
   let startImageR2Key: string | null = null;
   if (body.parentProgressionId) {
     const parent = await getProgression(env.DB, body.parentProgressionId);
@@ -96,10 +88,10 @@ export async function submitJob(env: AppEnv, sub: Submission, log: Logger): Prom
       });
     }
     if (needsStartImage(body.kind)) startImageR2Key = parent.originalImageR2Key;
-  } else if (needsStartImage(body.kind)) {
+  } else if (needsStartImage(body.kind) && body.startImageUrl === undefined) {
     throw new ApiError(
       "invalid_request",
-      `kind: '${body.kind}' needs a start image: give a parentProgressionId`,
+      `kind: '${body.kind}' needs a start image: give a startImageUrl or a parentProgressionId`,
       {
         details: [{ code: "custom", path: ["kind"], message: "needs a start image" }],
       },
@@ -113,8 +105,27 @@ export async function submitJob(env: AppEnv, sub: Submission, log: Logger): Prom
     });
   }
 
-  const now = Date.now();
   const jobId = newId();
+  // Fetched and checked before anything is written. A URL beats a parent as the start image (the
+  // parent still sets the lineage); removed again below if the job is not kept.
+  let ingestedKey: string | null = null;
+  if (body.startImageUrl !== undefined) {
+    ingestedKey = startImageKey(projectId, jobId);
+    const image = await ingestStartImage(env, body.startImageUrl, ingestedKey);
+    startImageR2Key = ingestedKey;
+    log.info("job.start_image_ingested", {
+      jobId,
+      contentType: image.contentType,
+      bytes: image.bytes.byteLength,
+      width: image.width,
+      height: image.height,
+    });
+  }
+  const discardStartImage = async () => {
+    if (ingestedKey) await deleteOriginal(env.BUCKET, ingestedKey);
+  };
+
+  const now = Date.now();
   const tasks = planTasks(jobId, body.providers, body.variants, now);
   const job: Job = {
     id: jobId,
@@ -125,7 +136,7 @@ export async function submitJob(env: AppEnv, sub: Submission, log: Logger): Prom
     prompt: body.prompt,
     providers: body.providers,
     variants: body.variants,
-    startImageUrl: null,
+    startImageUrl: body.startImageUrl ?? null,
     startImageR2Key,
     parentProgressionId: body.parentProgressionId ?? null,
     metadata: {},
@@ -161,6 +172,7 @@ export async function submitJob(env: AppEnv, sub: Submission, log: Logger): Prom
   try {
     await env.DB.batch(statements);
   } catch (err) {
+    await discardStartImage();
     if (sub.idempotencyKey && isUniqueViolation(err)) {
       const replayed = await replay(env, projectId, sub.idempotencyKey, hash);
       if (replayed) return replayed;
@@ -184,6 +196,7 @@ export async function submitJob(env: AppEnv, sub: Submission, log: Logger): Prom
       error: err instanceof Error ? err.message : String(err),
     });
     await deleteJob(env.DB, jobId);
+    await discardStartImage();
     await publishEventBatch(
       env,
       body.sessionId,

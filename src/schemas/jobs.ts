@@ -20,7 +20,8 @@ export const CreateJobSchema = z
       .max(2048)
       .optional()
       .openapi({
-        description: "Accepted by the contract; start-image ingest is not part of this deployment yet (400).",
+        description:
+          "A public https URL of a PNG, JPEG, WebP or GIF (≤ 20 MiB, ≤ 8192 px per side, ≤ 3 redirects), fetched before the 202 and stored as the job's start image: 400 when refused or unreachable, 413 when too large, 415 when not such an image",
       }),
     parentProgressionId: IdSchema.optional().openapi({
       description: "A progression of this project to continue from",
