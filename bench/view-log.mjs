@@ -24,7 +24,7 @@ try {
   let total = 0;
   for (;;) {
     total = (await api(server, `/api/artifacts/${artifact.id}/views`)).total;
-    if (total >= MESSAGES || performance.now() - started > 300_000) break;
+    if (total >= MESSAGES || performance.now() - started > 600_000) break;
     await new Promise((r) => setTimeout(r, 1000));
   }
   // Give late redeliveries a moment to prove they add nothing.

@@ -15,6 +15,7 @@ import { ApiError, notFound } from "../lib/errors";
 import { newId, newSlug } from "../lib/ids";
 import type { ArtifactOptions } from "../schemas/artifacts";
 import type { Artifact } from "../types/domain";
+import { purgePublicPages } from "./public-cache";
 import { generatorOf, missingOf, optionsEntry, PLACEHOLDER_KEY, publicUrl, renderContent } from "./render";
 
 export interface CreateArtifactInput {
@@ -105,6 +106,7 @@ export async function rerenderArtifact(env: AppEnv, artifact: Artifact, origin: 
       setConfigurationStatement(env.DB, artifact.id, k, v),
     ),
   ]);
+  await purgePublicPages(origin, artifact.publicSlug);
   const updated = await getArtifact(env.DB, artifact.id);
   if (!updated) throw notFound("artifact");
   return updated;

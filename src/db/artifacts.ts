@@ -63,6 +63,20 @@ export async function getArtifactBySlug(db: D1Database, slug: string): Promise<A
   return row ? hydrate(db, row) : null;
 }
 
+/** What a public page needs, for a published artifact only: one indexed lookup, no hydration. */
+export async function getPublishedPage(
+  db: D1Database,
+  slug: string,
+): Promise<{ id: string; contentR2Key: string; contentType: string | null } | null> {
+  const row = await db
+    .prepare(
+      "SELECT id, content_r2_key, content_type FROM artifacts WHERE public_slug = ? AND status = 'published' AND content_r2_key IS NOT NULL",
+    )
+    .bind(slug)
+    .first<{ id: string; content_r2_key: string; content_type: string | null }>();
+  return row ? { id: row.id, contentR2Key: row.content_r2_key, contentType: row.content_type } : null;
+}
+
 /** The artifact row, its projects and its configuration, as statements for one batch. */
 export function insertArtifactStatements(db: D1Database, a: Artifact): D1PreparedStatement[] {
   return [

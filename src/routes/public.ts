@@ -1,15 +1,21 @@
 /**
- * Public artifact pages (no key): the rendered content streamed from R2 with its content type,
- * short caching with ETag/304, a strict CSP for HTML, and one view message per page served.
+ * Public artifact pages (no key): the rendered content from R2 (through the Cache API) with its
+ * content type, short caching with ETag/304, a strict CSP for HTML, and one view message per page
+ * served, sent in waitUntil so the response never waits for it.
  */
+
+import type { Context } from "hono";
 import { Hono } from "hono";
-import { getArtifactBySlug } from "../db/artifacts";
+import { publicCacheKey } from "../artifacts/public-cache";
+import { getPublishedPage } from "../db/artifacts";
 import { ApiError } from "../lib/errors";
 import type { HonoEnv } from "../lib/hono";
 import { newId } from "../lib/ids";
 import type { ViewMessage } from "../queues/view-message";
 
 const SLUG = /^[A-Za-z0-9_-]{10,64}$/;
+/** Carries the artifact id inside the cached copy; never sent to clients. */
+const ARTIFACT_HEADER = "x-picasso-artifact-id";
 
 function cfString(cf: unknown, key: "country" | "city"): string | null {
   if (typeof cf !== "object" || cf === null) return null;
@@ -17,45 +23,68 @@ function cfString(cf: unknown, key: "country" | "city"): string | null {
   return typeof value === "string" ? value : null;
 }
 
-export const publicRoutes = new Hono<HonoEnv>().get("/:kind{lookbook|artifact}/:slug", async (c) => {
-  const slug = c.req.param("slug");
-  const unknown = new ApiError("not_found", "No published artifact at this address");
-  if (!SLUG.test(slug)) throw unknown;
-  const artifact = await getArtifactBySlug(c.env.DB, slug);
-  if (artifact?.status !== "published" || !artifact.contentR2Key) throw unknown;
-
-  const object = await c.env.BUCKET.get(artifact.contentR2Key, { onlyIf: c.req.raw.headers });
-  if (!object) throw unknown;
+/** The page as stored: R2 content with its headers, or null for an unknown or draft slug. */
+async function loadPage(c: Context<HonoEnv>, slug: string): Promise<Response | null> {
+  const page = await getPublishedPage(c.env.DB, slug);
+  if (!page) return null;
+  const object = await c.env.BUCKET.get(page.contentR2Key);
+  if (!object) return null;
   const headers = new Headers({
-    "Content-Type": object.httpMetadata?.contentType ?? artifact.contentType ?? "application/octet-stream",
+    "Content-Type": object.httpMetadata?.contentType ?? page.contentType ?? "application/octet-stream",
     "Cache-Control": "public, max-age=300",
     ETag: object.httpEtag,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
+    [ARTIFACT_HEADER]: page.id,
   });
   const csp = object.customMetadata?.csp;
   if (csp) headers.set("Content-Security-Policy", csp);
-  // R2 evaluated If-None-Match: an object without a body means "not modified".
-  if (!("body" in object)) return new Response(null, { status: 304, headers });
+  return new Response(object.body, { headers });
+}
 
-  const view: ViewMessage = {
+function viewMessage(c: Context<HonoEnv>, artifactId: string): ViewMessage {
+  return {
     kind: "artifact-view",
     id: newId(),
-    artifactId: artifact.id,
+    artifactId,
     ts: Date.now(),
     ip: c.req.header("cf-connecting-ip") ?? null,
     country: cfString(c.req.raw.cf, "country"),
     city: cfString(c.req.raw.cf, "city"),
     userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
   };
-  const logger = c.get("logger");
-  c.executionCtx.waitUntil(
-    c.env.PICASSO_QUEUE.send(view).catch((err: unknown) => {
-      logger.error("view.enqueue_failed", {
-        artifactId: artifact.id,
-        error: err instanceof Error ? err.message : String(err),
-      });
-    }),
-  );
-  return new Response(object.body, { status: 200, headers });
+}
+
+export const publicRoutes = new Hono<HonoEnv>().get("/:kind{lookbook|artifact}/:slug", async (c) => {
+  const slug = c.req.param("slug");
+  const kind = c.req.param("kind") === "lookbook" ? "lookbook" : "artifact";
+  const unknown = new ApiError("not_found", "No published artifact at this address");
+  if (!SLUG.test(slug)) throw unknown;
+
+  const key = publicCacheKey(new URL(c.req.url).origin, kind, slug);
+  let page = await caches.default.match(key);
+  if (!page) {
+    const loaded = await loadPage(c, slug);
+    if (!loaded) throw unknown;
+    c.executionCtx.waitUntil(caches.default.put(key, loaded.clone()));
+    page = loaded;
+  }
+  const artifactId = page.headers.get(ARTIFACT_HEADER);
+  const headers = new Headers(page.headers);
+  headers.delete(ARTIFACT_HEADER);
+  const etag = headers.get("etag");
+  if (etag && c.req.header("if-none-match") === etag) return new Response(null, { status: 304, headers });
+
+  if (artifactId) {
+    const logger = c.get("logger");
+    c.executionCtx.waitUntil(
+      c.env.PICASSO_QUEUE.send(viewMessage(c, artifactId)).catch((err: unknown) => {
+        logger.error("view.enqueue_failed", {
+          artifactId,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }),
+    );
+  }
+  return new Response(page.body, { status: 200, headers });
 });

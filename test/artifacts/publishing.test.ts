@@ -115,6 +115,23 @@ describe("lookbook", () => {
     expect((await call(`/public/artifact/${artifact.publicSlug}`, { key: null })).status).toBe(200);
   });
 
+  it("serves repeat visits from the Cache API and purges it when the artifact is re-rendered", async () => {
+    const project = await createProject();
+    await seedProgression(project.id, { prompt: "first version" });
+    const artifact = await lookbook(project.id);
+    expect(await (await call(publicPath(artifact))).text()).toContain("first version");
+    // Change the stored page behind the cache's back: the cached copy is still served.
+    await appEnv.BUCKET.put(artifact.contentR2Key ?? "", "<p>tampered</p>", {
+      httpMetadata: { contentType: "text/html; charset=utf-8" },
+    });
+    expect(await (await call(publicPath(artifact))).text()).toContain("first version");
+    await seedProgression(project.id, { prompt: "second version", createdAt: Date.now() + 1000 });
+    await call(`/api/artifacts/${artifact.id}/render`, { method: "POST", body: {} });
+    const fresh = await (await call(publicPath(artifact))).text();
+    expect(fresh).toContain("second version");
+    expect(fresh).not.toContain("tampered");
+  });
+
   it("answers 404 for unknown or draft slugs and for an unknown project", async () => {
     await expectError(await call("/public/lookbook/unknown-slug-123"), 404, "not_found");
     await expectError(await call("/public/lookbook/x"), 404, "not_found");
