@@ -1,7 +1,8 @@
 /**
  * The view-log consumer: validates each message, writes the batch's views in one D1 batch
  * (`ON CONFLICT(id) DO NOTHING`, keyed by the message's view id, so a redelivery never writes a second
- * row), acknowledges each message only after its row is written, and retries with backoff on failure.
+ * row), acknowledges each message only after its row is written, and retries with backoff on failure
+ * (re-sending messages on their last attempt, so a long D1 outage loses nothing).
  */
 import { insertViewStatement } from "../db/views";
 import type { AppEnv } from "../lib/env";
@@ -10,21 +11,19 @@ import { ViewMessageSchema } from "./view-message";
 
 const log = createLogger({ module: "queues/view-log" });
 
+/** From this delivery attempt on, a failed message is re-sent rather than retried (see retryOrRequeue). */
+export const REQUEUE_FROM_ATTEMPT = 3;
+
 /** Seconds before retry attempt n (1, 2, 4 … capped at 5 minutes). */
 export const retryDelaySeconds = (attempts: number): number => Math.min(300, 2 ** Math.max(0, attempts - 1));
 
 /**
- * Benchmark fault injection: with VIEW_LOG_FAIL_RATE (0..1) set, that share of batches fails before
- * writing, like a D1 outage would. Decided per delivery attempt, so a retried batch can succeed.
+ * Benchmark fault injection: with VIEW_LOG_FAIL_RATE (0..1) set, that share of deliveries fails
+ * before writing, like a D1 outage would. Random per delivery, so a retried batch can succeed.
  */
-function injectedFailure(env: AppEnv, batch: MessageBatch<unknown>): boolean {
+function injectedFailure(env: AppEnv): boolean {
   const rate = Number(env.VIEW_LOG_FAIL_RATE ?? 0);
-  if (!(rate > 0)) return false;
-  const first = batch.messages[0];
-  const seed = `${first?.id ?? ""}:${first?.attempts ?? 0}`;
-  let h = 2166136261;
-  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619);
-  return (h >>> 0) / 2 ** 32 < rate;
+  return rate > 0 && Math.random() < rate;
 }
 
 export async function consumeViews(batch: MessageBatch<unknown>, env: AppEnv): Promise<void> {
@@ -53,12 +52,37 @@ export async function consumeViews(batch: MessageBatch<unknown>, env: AppEnv): P
   }
   if (valid.length === 0) return;
   try {
-    if (injectedFailure(env, batch)) throw new Error("injected D1 failure (VIEW_LOG_FAIL_RATE)");
+    if (injectedFailure(env)) throw new Error("injected D1 failure (VIEW_LOG_FAIL_RATE)");
     await env.DB.batch(valid.map((v) => v.statement));
     for (const { message } of valid) message.ack();
     log.info("views.written", { count: valid.length });
   } catch (err) {
     log.error("views.write_failed", { count: valid.length, ...describeError(err) });
-    for (const { message } of valid) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    await retryOrRequeue(
+      env,
+      valid.map((v) => v.message),
+    );
+  }
+}
+
+/**
+ * The queue drops a message after its last attempt (3 locally, max_retries + 1 deployed) and
+ * wrangler.toml has no dead-letter queue. So a message on its last attempts is sent again as a new
+ * message (same view id: the insert stays idempotent) and acknowledged; earlier ones are retried.
+ */
+async function retryOrRequeue(env: AppEnv, messages: Message<unknown>[]): Promise<void> {
+  const lastChance = messages.filter((m) => m.attempts >= REQUEUE_FROM_ATTEMPT);
+  for (const m of messages)
+    if (m.attempts < REQUEUE_FROM_ATTEMPT) m.retry({ delaySeconds: retryDelaySeconds(m.attempts) });
+  if (lastChance.length === 0) return;
+  try {
+    await env.PICASSO_QUEUE.sendBatch(
+      lastChance.map((m) => ({ body: m.body, delaySeconds: retryDelaySeconds(m.attempts) })),
+    );
+    for (const m of lastChance) m.ack();
+    log.warn("views.requeued", { count: lastChance.length });
+  } catch (err) {
+    log.error("views.requeue_failed", { count: lastChance.length, ...describeError(err) });
+    for (const m of lastChance) m.retry({ delaySeconds: retryDelaySeconds(m.attempts) });
   }
 }
