@@ -14,6 +14,7 @@ import { healthRoutes } from "./routes/health";
 import { imagesRoutes } from "./routes/images";
 import { jobsRoutes } from "./routes/jobs";
 import { knowledgeRoutes } from "./routes/knowledge";
+import { preferencesRoutes } from "./routes/preferences";
 import { progressionsRoutes } from "./routes/progressions";
 import { projectsRoutes } from "./routes/projects";
 import { publicRoutes } from "./routes/public";
@@ -49,6 +50,7 @@ export function createApp() {
   app.route("/images", imagesRoutes);
   app.route("/public", publicRoutes);
   app.route("/api/knowledge", knowledgeRoutes);
+  app.route("/api/preferences", preferencesRoutes);
   app.route("/api/stream", streamRoutes);
   app.route("/api/dev", devRoutes);
 

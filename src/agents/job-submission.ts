@@ -5,6 +5,7 @@
  * ingested start image are removed again.
  */
 import { deleteJob, getIdempotency, insertIdempotencyStatement, insertJobStatements } from "../db/jobs";
+import { getPreferences } from "../db/preferences";
 import { getProgression } from "../db/progressions";
 import { getProject } from "../db/projects";
 import { publishEventBatch, takeRateToken } from "../lib/actor";
@@ -12,7 +13,8 @@ import type { AppEnv } from "../lib/env";
 import { ApiError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { Logger } from "../lib/logging";
-import type { CreateJob, JobAccepted } from "../schemas/jobs";
+import { keyFingerprint } from "../lib/security";
+import type { CreateJob, JobAccepted, JobRequest } from "../schemas/jobs";
 import type { Job } from "../types/domain";
 import { needsStartImage, planTasks, startImageKey } from "./orchestrator.agent";
 import { ingestStartImage } from "./tools/ingest";
@@ -43,6 +45,7 @@ async function bodyHash(body: CreateJob): Promise<string> {
     body.startImageUrl ?? null,
     body.parentProgressionId ?? null,
     body.kind,
+    body.autoRetry,
   ]);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(canonical)));
   return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -61,6 +64,37 @@ async function replay(
     throw new ApiError("conflict", "Idempotency-Key was already used with a different request body");
   }
   return { accepted: JSON.parse(record.responseJson) as JobAccepted, replayed: true };
+}
+
+/**
+ * Fills what the request left out from the caller's preferences (USER_PREFERENCES), then built-in
+ * defaults; providers have no built-in default, so without either it is a 400 as before.
+ */
+export async function resolveJobRequest(
+  env: AppEnv,
+  request: JobRequest,
+  apiKey: string | undefined,
+): Promise<CreateJob> {
+  const needsPrefs =
+    request.providers === undefined || request.variants === undefined || request.autoRetry === undefined;
+  const prefs =
+    needsPrefs && apiKey ? await getPreferences(env.USER_PREFERENCES, await keyFingerprint(apiKey)) : {};
+  const providers = request.providers ?? prefs.providers;
+  if (!providers) {
+    throw new ApiError(
+      "invalid_request",
+      "providers: Required (give providers or set them in /api/preferences)",
+      {
+        details: [{ code: "invalid_type", path: ["providers"], message: "Required" }],
+      },
+    );
+  }
+  return {
+    ...request,
+    providers,
+    variants: request.variants ?? prefs.variants ?? 1,
+    autoRetry: request.autoRetry ?? prefs.autoRetry ?? 0,
+  };
 }
 
 const isUniqueViolation = (err: unknown) =>
@@ -136,6 +170,7 @@ export async function submitJob(env: AppEnv, sub: Submission, log: Logger): Prom
     prompt: body.prompt,
     providers: body.providers,
     variants: body.variants,
+    autoRetry: body.autoRetry,
     startImageUrl: body.startImageUrl ?? null,
     startImageR2Key,
     parentProgressionId: body.parentProgressionId ?? null,

@@ -38,6 +38,30 @@ export function planTasks(jobId: string, providers: ProviderId[], variants: numb
   );
 }
 
+/** Ordinals of retries sit above every first-attempt ordinal (at most 4 providers × 8 variants). */
+const RETRY_ORDINAL_STRIDE = 100;
+
+/** The child task of a judge-failed task: the next attempt of the same provider and variant. */
+export function retryOf(parent: JobTask, now: number): JobTask {
+  const attempt = parent.attempt + 1;
+  return {
+    ...parent,
+    id: newId(),
+    ordinal: (parent.ordinal % RETRY_ORDINAL_STRIDE) + attempt * RETRY_ORDINAL_STRIDE,
+    attempt,
+    parentTaskId: parent.id,
+    status: "queued",
+    progressionId: null,
+    skipped: null,
+    duplicateOf: null,
+    error: null,
+    refinedPrompt: null,
+    startedAt: null,
+    finishedAt: null,
+    createdAt: now,
+  };
+}
+
 /** The closest existing hash within `threshold` bits, or null: that result would be a near-duplicate. */
 export function findDuplicate(
   phash: string,

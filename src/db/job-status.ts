@@ -36,6 +36,7 @@ export async function getJobStatus(db: D1Database, jobId: string) {
     tasks: results.map((t) => ({
       provider: t.provider,
       variantIndex: t.variant_index,
+      ...(t.attempt > 0 ? { attempt: t.attempt } : {}),
       status: t.status,
       ...(t.progression_id ? { progressionId: t.progression_id } : {}),
       ...(t.generated_image_url ? { generatedImageUrl: t.generated_image_url } : {}),

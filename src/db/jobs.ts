@@ -45,6 +45,7 @@ const RequestJsonSchema = z.object({
   providers: z.array(ProviderIdSchema),
   variants: z.number().int(),
   kind: z.enum(IMAGE_OP_KINDS),
+  autoRetry: z.number().int().min(0).max(2).default(0),
 });
 const MetadataSchema = z.record(z.string(), z.unknown());
 
@@ -52,7 +53,7 @@ function toJob(row: JobRow): Job {
   const request = parseStoredJson(
     row.request_json,
     RequestJsonSchema,
-    { providers: [], variants: 0, kind: "generate" },
+    { providers: [], variants: 0, kind: "generate", autoRetry: 0 },
     "jobs.request_json",
   );
   return {
@@ -64,6 +65,7 @@ function toJob(row: JobRow): Job {
     prompt: row.prompt,
     providers: request.providers,
     variants: request.variants,
+    autoRetry: request.autoRetry,
     startImageUrl: row.start_image_url,
     startImageR2Key: row.start_image_r2_key,
     parentProgressionId: row.parent_progression_id,
@@ -97,7 +99,12 @@ function toTask(row: TaskRow): JobTask {
 
 /** The statements that create a job and its tasks; run them in one batch with whatever must go with them. */
 export function insertJobStatements(db: D1Database, job: Job, tasks: JobTask[]): D1PreparedStatement[] {
-  const request = JSON.stringify({ providers: job.providers, variants: job.variants, kind: job.kind });
+  const request = JSON.stringify({
+    providers: job.providers,
+    variants: job.variants,
+    kind: job.kind,
+    autoRetry: job.autoRetry,
+  });
   return [
     db
       .prepare(

@@ -28,7 +28,7 @@ export function decodeCursor(raw: string | undefined): Cursor | null {
     const parsed = CursorSchema.safeParse(JSON.parse(fromBase64Url(raw)));
     if (parsed.success) return parsed.data;
   } catch {
-    // fall through to the 400 below: any decoding failure means the cursor was not ours
+    // fall through to the 400 below: a cursor that does not decode was not issued by us
   }
   throw new ApiError("invalid_request", "cursor: Invalid cursor", {
     details: [{ code: "invalid_cursor", path: ["cursor"], message: "Invalid cursor" }],

@@ -14,7 +14,8 @@ export const SessionIdSchema = z
 const jobId = z.string().min(1).max(64);
 const variantIndex = z.number().int().min(0).max(63);
 /** Fields every task-level event carries. */
-const task = { jobId, provider: ProviderIdSchema, variantIndex };
+const attempt = z.number().int().min(1).max(2).optional();
+const task = { jobId, provider: ProviderIdSchema, variantIndex, attempt };
 const words = z.array(z.string().max(500)).max(50);
 
 const JobOrTask = z.union([
@@ -42,6 +43,7 @@ const FailData = z.strictObject({
   jobId,
   provider: ProviderIdSchema.optional(),
   variantIndex: variantIndex.optional(),
+  attempt,
   error: z.string().min(1).max(2000),
 });
 

@@ -2,7 +2,7 @@
 
 import { z } from "@hono/zod-openapi";
 import { cancelJobAndNotify } from "../agents/job-cancellation";
-import { submitJob } from "../agents/job-submission";
+import { resolveJobRequest, submitJob } from "../agents/job-submission";
 import { getJobStatus } from "../db/job-status";
 import { notFound } from "../lib/errors";
 import { commonErrors, createRouter, defineRoute, jsonBody, jsonResponse, writeErrors } from "../lib/openapi";
@@ -73,7 +73,7 @@ export const jobsRoutes = createRouter()
       c.env,
       {
         projectId: c.req.valid("param").id,
-        body: c.req.valid("json"),
+        body: await resolveJobRequest(c.env, c.req.valid("json"), c.get("apiKey")),
         idempotencyKey: c.req.valid("header")["idempotency-key"] ?? null,
         clientIp: c.req.header("cf-connecting-ip") ?? "unknown",
         origin: new URL(c.req.url).origin,

@@ -12,8 +12,22 @@ export const CreateJobSchema = z
       .min(1)
       .max(4)
       .refine((ps) => new Set(ps).size === ps.length, { message: "providers must not repeat" })
-      .openapi({ example: ["local"] }),
-    variants: z.number().int().min(1).max(8).default(1),
+      .optional()
+      .openapi({ example: ["local"], description: "Required unless set in /api/preferences" }),
+    variants: z
+      .number()
+      .int()
+      .min(1)
+      .max(8)
+      .optional()
+      .openapi({ description: "Default: preferences, else 1" }),
+    autoRetry: z
+      .number()
+      .int()
+      .min(0)
+      .max(2)
+      .optional()
+      .openapi({ description: "Judge-driven retries per task (default: preferences, else 0)" }),
     sessionId: SessionIdSchema.openapi({ example: "my-session-01" }),
     startImageUrl: z
       .url({ protocol: /^https?$/ })
@@ -29,7 +43,13 @@ export const CreateJobSchema = z
     kind: z.enum(IMAGE_OP_KINDS).default("generate"),
   })
   .openapi("CreateJob");
-export type CreateJob = z.infer<typeof CreateJobSchema>;
+export type JobRequest = z.infer<typeof CreateJobSchema>;
+/** A job request with its defaults resolved (from the request, then preferences, then built-ins). */
+export type CreateJob = Omit<JobRequest, "providers" | "variants" | "autoRetry"> & {
+  providers: NonNullable<JobRequest["providers"]>;
+  variants: number;
+  autoRetry: number;
+};
 
 export const JobStatusSchema = z.enum(["queued", "running", "complete", "failed", "cancelled"]);
 export type JobStatus = z.infer<typeof JobStatusSchema>;
@@ -53,6 +73,7 @@ export const TaskStatusSchema = z
   .object({
     provider: ProviderIdSchema,
     variantIndex: z.number().int(),
+    attempt: z.number().int().optional().openapi({ description: "1 or 2 for judge-driven retries" }),
     status: JobStatusSchema,
     progressionId: z.string().optional(),
     generatedImageUrl: z.string().optional(),

@@ -48,6 +48,8 @@ export interface Job {
   prompt: string;
   variants: number;
   providers: ProviderId[];
+  /** Judge-driven retries per task (0..2). */
+  autoRetry: number;
   startImageUrl: string | null;
   startImageR2Key: string | null;
   parentProgressionId: string | null;

@@ -8,10 +8,10 @@ import { NonRetryableError } from "cloudflare:workflows";
 import type { ProviderResult } from "../adapters/provider.types";
 import { getAdapter } from "../adapters/router";
 import { judgeOffline } from "../agents/judge.agent";
-import { findDuplicate, originalKey, PROGRESS } from "../agents/orchestrator.agent";
+import { findDuplicate, originalKey, PROGRESS, retryOf } from "../agents/orchestrator.agent";
 import { analyzeImage } from "../agents/tools/images";
 import { deleteOriginal, putOriginal, readOriginal } from "../agents/tools/r2";
-import { transitionTask, transitionTaskStatement } from "../db/jobs";
+import { insertTaskStatement, transitionTask, transitionTaskStatement } from "../db/jobs";
 import { insertProgressionStatement, projectPhashes } from "../db/progressions";
 import { touchProjectStatement } from "../db/projects";
 import type { AppEnv } from "../lib/env";
@@ -39,7 +39,14 @@ export async function runTask(
   const label = `${task.provider}#${task.variantIndex}${task.attempt > 0 ? `.${task.attempt}` : ""}`;
   const taskLog = log.child({ provider: task.provider, variantIndex: task.variantIndex });
   const db = env.DB;
-  const ids = { jobId: job.id, provider: task.provider, variantIndex: task.variantIndex };
+  const ids = {
+    jobId: job.id,
+    provider: task.provider,
+    variantIndex: task.variantIndex,
+    ...(task.attempt > 0 ? { attempt: task.attempt } : {}),
+  };
+  /** Set when the judge failed this result and the job allows another attempt. */
+  let retryFrom: { progressionId: string; suggestion: string } | null = null;
   const publish = (name: string, ...events: PublishEvent[]) =>
     publishStep(env, step, taskLog, `${name} ${label}`, events, job.sessionId);
 
@@ -186,6 +193,9 @@ export async function runTask(
       },
       { type: "complete", data: { ...ids, progressionId, generatedImageUrl, judgment: verdict.judgment } },
     );
+    if (verdict.judgment === "fail" && verdict.retrySuggestion && task.attempt < job.autoRetry) {
+      retryFrom = { progressionId, suggestion: verdict.retrySuggestion };
+    }
   } catch (err) {
     const message = taskErrorMessage(err);
     taskLog.warn("task.failed", { error: message });
@@ -194,4 +204,45 @@ export async function runTask(
     );
     if (failed) await publish("publish-fail", { type: "fail", data: { ...ids, error: message } });
   }
+  if (retryFrom) await retryTask({ env, step, log }, job, task, refinedPrompt, origin, retryFrom);
+}
+
+/**
+ * Judge-driven auto-retry: a child task (next attempt, same provider and variant) whose prompt applies
+ * the judge's retrySuggestion; its progression continues the lineage from the failed one.
+ */
+async function retryTask(
+  ctx: TaskContext,
+  job: Job,
+  task: JobTask,
+  refinedPrompt: string,
+  origin: string,
+  from: { progressionId: string; suggestion: string },
+): Promise<void> {
+  const label = `${task.provider}#${task.variantIndex}.${task.attempt + 1}`;
+  const child = await runStep(ctx.step, ctx.log, `plan-retry ${label}`, task.provider, QUICK, async () => {
+    const planned = retryOf(task, Date.now());
+    await insertTaskStatement(ctx.env.DB, planned).run();
+    return planned;
+  });
+  await publishStep(
+    ctx.env,
+    ctx.step,
+    ctx.log,
+    `publish-queued ${label}`,
+    [
+      {
+        type: "queued",
+        data: {
+          jobId: job.id,
+          provider: child.provider,
+          variantIndex: child.variantIndex,
+          attempt: child.attempt,
+        },
+      },
+    ],
+    job.sessionId,
+  );
+  const prompt = `${refinedPrompt.replace(/[.\s]+$/, "")}. ${from.suggestion}`;
+  await runTask(ctx, { ...job, parentProgressionId: from.progressionId }, child, prompt, origin);
 }

@@ -82,4 +82,46 @@ describe("PicassoWorkflow", () => {
     expect(progressions[0]?.refinedPrompt).toBe("a quiet harbour, balanced palette");
     expect(progressions[0]?.providerMeta.mode).toBe("offline");
   });
+
+  it("retries a judge-failed task once per autoRetry with the suggestion, as a child progression", async () => {
+    await using introspector = await introspectWorkflow(appEnv.PICASSO_WORKFLOW);
+    const failing = {
+      phash: "ffffffffffffffff",
+      duplicate: null,
+      verdict: {
+        judgment: "fail",
+        notes: ["contrast 3 (min 12)"],
+        tags: ["low-contrast"],
+        retrySuggestion: "add strong light and shadow",
+        judgeMeta: { judge: "heuristic", mode: "offline" },
+      },
+    };
+    await introspector.modifyAll(async (m) => {
+      await m.mockStepResult({ name: "analyze local#0" }, failing);
+    });
+    const project = await createProject();
+    const res = await call(`/api/projects/${project.id}/jobs`, {
+      method: "POST",
+      body: { prompt: "a dim room", providers: ["local"], autoRetry: 1, sessionId: `wf-retry-${Date.now()}` },
+      headers: { "cf-connecting-ip": "10.9.9.9" },
+    });
+    const { jobId } = (await res.json()) as { jobId: string };
+    const [instance] = introspector.get();
+    if (!instance) throw new Error("no workflow instance was created");
+    await instance.waitForStatus("complete");
+    const status = (await (await call(`/api/jobs/${jobId}`)).json()) as {
+      status: string;
+      tasks: { attempt?: number; status: string; judgment?: string; progressionId?: string }[];
+    };
+    expect(status.status).toBe("complete");
+    expect(status.tasks).toHaveLength(2);
+    expect(status.tasks[0]).toMatchObject({ status: "complete", judgment: "fail" });
+    expect(status.tasks[1]).toMatchObject({ attempt: 1, status: "complete" });
+    const child = (await (await call(`/api/progressions/${status.tasks[1]?.progressionId}`)).json()) as {
+      parentProgressionId: string;
+      refinedPrompt: string;
+    };
+    expect(child.parentProgressionId).toBe(status.tasks[0]?.progressionId);
+    expect(child.refinedPrompt).toContain("add strong light and shadow");
+  });
 });
