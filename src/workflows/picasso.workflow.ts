@@ -7,7 +7,7 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
 import { finalStatus, summarize } from "../agents/orchestrator.agent";
-import { refineWithRules } from "../agents/refine";
+import { refinePrompt } from "../agents/refine-model";
 import { getJob, getTasks, mergeJobMetadata, transitionJob } from "../db/jobs";
 import { listTips } from "../db/knowledge";
 import type { AppEnv } from "../lib/env";
@@ -69,7 +69,7 @@ export class PicassoWorkflow extends WorkflowEntrypoint<AppEnv, JobWorkflowParam
     const results = await Promise.all(
       job.providers.map(async (provider) => {
         const r = await runStep(step, log, `refine-prompt ${provider}`, provider, QUICK, async () =>
-          refineWithRules(job.prompt, await listTips(this.env.DB, provider)),
+          refinePrompt(this.env, job.prompt, provider, await listTips(this.env.DB, provider)),
         );
         return [provider, r] as const;
       }),
@@ -80,7 +80,10 @@ export class PicassoWorkflow extends WorkflowEntrypoint<AppEnv, JobWorkflowParam
         job.id,
         {
           refinement: Object.fromEntries(
-            results.map(([p, r]) => [p, { mode: r.mode, appliedTips: r.appliedTips }]),
+            results.map(([p, r]) => [
+              p,
+              { mode: r.mode, appliedTips: r.appliedTips, ...(r.note ? { note: r.note } : {}) },
+            ]),
           ),
         },
         Date.now(),

@@ -11,6 +11,7 @@ import { judgeOffline } from "../agents/judge.agent";
 import { findDuplicate, originalKey, PROGRESS, retryOf } from "../agents/orchestrator.agent";
 import { analyzeImage } from "../agents/tools/images";
 import { deleteOriginal, putOriginal, readOriginal } from "../agents/tools/r2";
+import { judgeWithVision } from "../agents/vision-judge";
 import { insertTaskStatement, transitionTask, transitionTaskStatement } from "../db/jobs";
 import { insertProgressionStatement, projectPhashes } from "../db/progressions";
 import { touchProjectStatement } from "../db/projects";
@@ -21,6 +22,17 @@ import { DEFAULT_PHASH_THRESHOLD, hammingDistance } from "../lib/phash";
 import type { PublishEvent } from "../lib/ws-events";
 import type { Job, JobTask } from "../types/domain";
 import { asStepError, intVar, publishStep, QUICK, RETRYING, runStep, taskErrorMessage } from "./steps";
+
+/** Images the vision model sees are kept small: its input travels as a number array. */
+const MAX_VISION_BYTES = 512 * 1024;
+
+async function visionImage(env: AppEnv, bytes: Uint8Array): Promise<Uint8Array> {
+  if (bytes.byteLength <= MAX_VISION_BYTES) return bytes;
+  const small = await env.IMAGES.input(new Blob([bytes]).stream())
+    .transform({ width: 768 })
+    .output({ format: "image/jpeg" });
+  return new Uint8Array(await new Response(small.image()).arrayBuffer());
+}
 
 export interface TaskContext {
   env: AppEnv;
@@ -97,13 +109,21 @@ export async function runTask(
       if (duplicate) return { phash: image.phash, duplicate, verdict: null };
       const start = job.startImageR2Key ? await readOriginal(env.BUCKET, job.startImageR2Key) : null;
       const startPhash = start ? (await analyzeImage(env.IMAGES, start.bytes)).phash : null;
-      const verdict = judgeOffline({
+      const offline = judgeOffline({
         prompt: job.prompt,
         kind: job.kind,
         stats: image.stats,
         width: image.width,
         height: image.height,
         startImageDistance: startPhash ? hammingDistance(image.phash, startPhash) : undefined,
+      });
+      // The vision model where the AI binding works; the heuristic verdict (noted as such) otherwise.
+      const verdict = await judgeWithVision(env, {
+        prompt: job.prompt,
+        kind: job.kind,
+        image: await visionImage(env, original.bytes),
+        contentType: original.contentType,
+        offline,
       });
       return { phash: image.phash, duplicate: null, verdict };
     });

@@ -75,10 +75,22 @@ describe("PicassoWorkflow", () => {
     const job = (await (await call(`/api/jobs/${jobId}`)).json()) as {
       metadata: { refinement: Record<string, { mode: string; appliedTips: string[] }> };
     };
-    expect(job.metadata.refinement.local).toEqual({ mode: "rules", appliedTips: ["local.colour-words"] });
+    // Offline the model refinement is unavailable: the rules ran, and the job says why.
+    expect(job.metadata.refinement.local).toEqual({
+      mode: "rules",
+      appliedTips: ["local.colour-words"],
+      note: "model refinement unavailable: the AI binding is remote-only",
+    });
     const { progressions } = (await (await call(`/api/projects/${project.id}/progressions`)).json()) as {
-      progressions: { refinedPrompt: string; providerMeta: { mode: string } }[];
+      progressions: {
+        refinedPrompt: string;
+        providerMeta: { mode: string };
+        aiNotes: string[];
+        judgeMeta: { judge: string };
+      }[];
     };
+    expect(progressions[0]?.judgeMeta.judge).toBe("heuristic");
+    expect(progressions[0]?.aiNotes.at(-1)).toMatch(/^vision judge unavailable: .*heuristic judge used\.$/);
     expect(progressions[0]?.refinedPrompt).toBe("a quiet harbour, balanced palette");
     expect(progressions[0]?.providerMeta.mode).toBe("offline");
   });
