@@ -2,6 +2,7 @@
 import type { WorkflowStep, WorkflowStepConfig } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
 import { ProviderError } from "../adapters/provider.types";
+import { ProviderRateLimitError } from "../adapters/provider-errors";
 import { publishEventBatch } from "../lib/actor";
 import type { AppEnv } from "../lib/env";
 import type { Logger } from "../lib/logging";
@@ -31,9 +32,21 @@ export function taskErrorMessage(err: unknown): string {
   return text.replace(/^(NonRetryableError|Error|ProviderError):\s*/, "").slice(0, 2000) || "the task failed";
 }
 
-/** Maps a provider failure onto the workflow's retry rules (4xx/validation are permanent). */
-export function asStepError(err: unknown): Error {
+/** The longest Retry-After the generate step waits out itself before letting the step retry. */
+export const MAX_RETRY_AFTER_SECONDS = 30;
+
+/**
+ * Maps a provider failure onto the workflow's retry rules (4xx/validation are permanent). A 429 with
+ * Retry-After waits that long first (capped), so the step's own backoff starts after the provider's
+ * window instead of hitting it again.
+ */
+export async function asStepError(err: unknown): Promise<Error> {
   if (err instanceof ProviderError && !err.retryable) return new NonRetryableError(err.message);
+  if (err instanceof ProviderRateLimitError && err.retryAfterSeconds) {
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.min(err.retryAfterSeconds ?? 0, MAX_RETRY_AFTER_SECONDS) * 1000),
+    );
+  }
   return err instanceof Error ? err : new Error(String(err));
 }
 

@@ -85,7 +85,7 @@ export async function runTask(
           env,
         );
       } catch (err) {
-        throw asStepError(err);
+        throw await asStepError(err);
       }
       // Provider output and its storage are one effect: bytes never travel through step state.
       const key = originalKey(job.projectId, job.id, task.ordinal);

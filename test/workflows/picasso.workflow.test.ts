@@ -1,7 +1,10 @@
 import { introspectWorkflow } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { ProviderError } from "../../src/adapters/provider.types";
+import { ProviderRateLimitError } from "../../src/adapters/provider-errors";
 import type { AppEnv } from "../../src/lib/env";
+import { asStepError, taskErrorMessage } from "../../src/workflows/steps";
 import { call, createProject } from "../helpers";
 
 const appEnv = env as unknown as AppEnv;
@@ -135,5 +138,20 @@ describe("PicassoWorkflow", () => {
     };
     expect(child.parentProgressionId).toBe(status.tasks[0]?.progressionId);
     expect(child.refinedPrompt).toContain("add strong light and shadow");
+  });
+
+  it("maps provider errors onto step retries and waits out a provider's Retry-After first", async () => {
+    const permanent = await asStepError(
+      new ProviderError("openai rejected the prompt (HTTP 400)", { retryable: false }),
+    );
+    expect(permanent.name).toBe("NonRetryableError");
+    expect(permanent.message).toBe("openai rejected the prompt (HTTP 400)");
+    const started = Date.now();
+    const limited = await asStepError(new ProviderRateLimitError("openai rate limited the request", 1));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(limited.name).not.toBe("NonRetryableError");
+    expect(taskErrorMessage(new Error("NonRetryableError: gemini is not configured"))).toBe(
+      "gemini is not configured",
+    );
   });
 });
