@@ -34,6 +34,8 @@ export function taskErrorMessage(err: unknown): string {
 
 /** The longest Retry-After the generate step waits out itself before letting the step retry. */
 export const MAX_RETRY_AFTER_SECONDS = 30;
+/** Random delay added before a retryable step failure is rethrown. */
+export const MAX_JITTER_MS = 250;
 
 /**
  * Maps a provider failure onto the workflow's retry rules (4xx/validation are permanent). A 429 with
