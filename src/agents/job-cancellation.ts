@@ -1,5 +1,5 @@
 /** Cancelling a job: unfinished tasks end `cancelled` in D1, then the stream is told, then the workflow stops. */
-import { cancelJob, getJob } from "../db/jobs";
+import { cancelJob, getJob, taskOutcomes } from "../db/jobs";
 import { closeTasks } from "../lib/actor";
 import type { AppEnv } from "../lib/env";
 import { notFound } from "../lib/errors";
@@ -17,15 +17,7 @@ export async function cancelJobAndNotify(
   const { cancelled, tasks } = await cancelJob(env.DB, jobId, Date.now());
   if (!cancelled) return { jobId, status: job.status }; // already over: finished work is kept as it is
 
-  const { results } = await env.DB.prepare(
-    `SELECT t.status, t.skipped, p.judgment FROM job_tasks t LEFT JOIN image_progressions p ON p.id = t.progression_id
-     WHERE t.job_id = ?`,
-  )
-    .bind(jobId)
-    .all<{ status: JobStatus; skipped: string | null; judgment: "pass" | "fail" | null }>();
-  const summary = summarize(
-    results.map((r) => ({ ...r, skipped: r.skipped === "duplicate" ? "duplicate" : null })),
-  );
+  const summary = summarize(await taskOutcomes(env.DB, jobId));
   const refs = tasks.map((t) => ({ provider: t.provider, variantIndex: t.variantIndex }));
   const published = await closeTasks(env, job.sessionId, jobId, refs, [
     ...tasks.map((t) => ({

@@ -11,10 +11,12 @@ import { getProject } from "../db/projects";
 import { publishEventBatch, takeRateToken } from "../lib/actor";
 import type { AppEnv } from "../lib/env";
 import { ApiError, notFound } from "../lib/errors";
+import { sha256Hex } from "../lib/hashing";
 import { newId } from "../lib/ids";
+import { parseStoredJson } from "../lib/json";
 import type { Logger } from "../lib/logging";
 import { keyFingerprint } from "../lib/security";
-import type { CreateJob, JobAccepted, JobRequest } from "../schemas/jobs";
+import { type CreateJob, type JobAccepted, JobAcceptedSchema, type JobRequest } from "../schemas/jobs";
 import type { Job } from "../types/domain";
 import { needsStartImage, planTasks, startImageKey } from "./orchestrator.agent";
 import { ingestStartImage } from "./tools/ingest";
@@ -33,8 +35,6 @@ export interface SubmissionResult {
   replayed: boolean;
 }
 
-const encoder = new TextEncoder();
-
 /** A stable hash of the validated body: same request ⇔ same hash (defaults applied, fixed key order). */
 async function bodyHash(body: CreateJob): Promise<string> {
   const canonical = JSON.stringify([
@@ -47,8 +47,7 @@ async function bodyHash(body: CreateJob): Promise<string> {
     body.kind,
     body.autoRetry,
   ]);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(canonical)));
-  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return sha256Hex(canonical);
 }
 
 /** The stored 202 for a key, or 409 when the key was used with another body. */
@@ -63,7 +62,14 @@ async function replay(
   if (record.bodyHash !== hash || !record.responseJson) {
     throw new ApiError("conflict", "Idempotency-Key was already used with a different request body");
   }
-  return { accepted: JSON.parse(record.responseJson) as JobAccepted, replayed: true };
+  const accepted = parseStoredJson(
+    record.responseJson,
+    JobAcceptedSchema,
+    null,
+    "idempotency_keys.response_json",
+  );
+  if (!accepted) throw new ApiError("internal", "The stored response for this Idempotency-Key is unreadable");
+  return { accepted, replayed: true };
 }
 
 /**

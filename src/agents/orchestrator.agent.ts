@@ -14,42 +14,14 @@ export const PROGRESS = { generated: 0.5, done: 1 } as const;
 /** Edit-type operations need a start image (a parent progression or an ingested URL). */
 export const needsStartImage = (kind: ImageOpKind): boolean => kind !== "generate";
 
-/** One task per provider × variant, numbered in submission order (the ordinal names the R2 original). */
-export function planTasks(jobId: string, providers: ProviderId[], variants: number, now: number): JobTask[] {
-  return providers.flatMap((provider, p) =>
-    Array.from({ length: variants }, (_, variantIndex) => ({
-      id: newId(),
-      jobId,
-      ordinal: p * variants + variantIndex,
-      provider,
-      variantIndex,
-      attempt: 0,
-      parentTaskId: null,
-      status: "queued" as const,
-      progressionId: null,
-      skipped: null,
-      duplicateOf: null,
-      error: null,
-      refinedPrompt: null,
-      startedAt: null,
-      finishedAt: null,
-      createdAt: now,
-    })),
-  );
-}
-
-/** Ordinals of retries sit above every first-attempt ordinal (at most 4 providers × 8 variants). */
-const RETRY_ORDINAL_STRIDE = 100;
-
-/** The child task of a judge-failed task: the next attempt of the same provider and variant. */
-export function retryOf(parent: JobTask, now: number): JobTask {
-  const attempt = parent.attempt + 1;
+/** A queued task with nothing done yet. */
+function queuedTask(
+  fields: Pick<JobTask, "jobId" | "ordinal" | "provider" | "variantIndex" | "attempt" | "parentTaskId">,
+  now: number,
+): JobTask {
   return {
-    ...parent,
+    ...fields,
     id: newId(),
-    ordinal: (parent.ordinal % RETRY_ORDINAL_STRIDE) + attempt * RETRY_ORDINAL_STRIDE,
-    attempt,
-    parentTaskId: parent.id,
     status: "queued",
     progressionId: null,
     skipped: null,
@@ -60,6 +32,44 @@ export function retryOf(parent: JobTask, now: number): JobTask {
     finishedAt: null,
     createdAt: now,
   };
+}
+
+/** One task per provider × variant, numbered in submission order (the ordinal names the R2 original). */
+export function planTasks(jobId: string, providers: ProviderId[], variants: number, now: number): JobTask[] {
+  return providers.flatMap((provider, p) =>
+    Array.from({ length: variants }, (_, variantIndex) =>
+      queuedTask(
+        {
+          jobId,
+          ordinal: p * variants + variantIndex,
+          provider,
+          variantIndex,
+          attempt: 0,
+          parentTaskId: null,
+        },
+        now,
+      ),
+    ),
+  );
+}
+
+/** Ordinals of retries sit above every first-attempt ordinal (at most 4 providers × 8 variants). */
+const RETRY_ORDINAL_STRIDE = 100;
+
+/** The child task of a judge-failed task: the next attempt of the same provider and variant. */
+export function retryOf(parent: JobTask, now: number): JobTask {
+  const attempt = parent.attempt + 1;
+  return queuedTask(
+    {
+      jobId: parent.jobId,
+      ordinal: (parent.ordinal % RETRY_ORDINAL_STRIDE) + attempt * RETRY_ORDINAL_STRIDE,
+      provider: parent.provider,
+      variantIndex: parent.variantIndex,
+      attempt,
+      parentTaskId: parent.id,
+    },
+    now,
+  );
 }
 
 /** The closest existing hash within `threshold` bits, or null: that result would be a near-duplicate. */

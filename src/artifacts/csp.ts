@@ -1,11 +1,5 @@
 /** The Content-Security-Policy of a rendered page: no scripts, inline styles allowed only by hash. */
-
-async function sha256Base64(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-  let bin = "";
-  for (const b of digest) bin += String.fromCharCode(b);
-  return btoa(bin);
-}
+import { sha256Base64 } from "../lib/hashing";
 
 /** A strict policy for `html`: its inline <style> blocks are allowed by their hashes, nothing else inline. */
 export async function contentSecurityPolicy(html: string): Promise<string> {

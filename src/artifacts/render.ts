@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { AppEnv } from "../lib/env";
 import { ApiError } from "../lib/errors";
+import { parseStoredJson } from "../lib/json";
 import { type ArtifactOptions, ArtifactOptionsSchema } from "../schemas/artifacts";
 import type { Artifact } from "../types/domain";
 import { contentSecurityPolicy } from "./csp";
@@ -32,13 +33,7 @@ export function publicUrl(origin: string, artifact: Pick<Artifact, "type" | "pub
 }
 
 export function optionsOf(artifact: Pick<Artifact, "configuration">): ArtifactOptions {
-  const raw = artifact.configuration[OPTIONS_KEY];
-  if (!raw) return {};
-  try {
-    return ArtifactOptionsSchema.parse(JSON.parse(raw));
-  } catch {
-    return {}; // written by us from validated input; unreadable only if edited by hand
-  }
+  return parseStoredJson(artifact.configuration[OPTIONS_KEY], ArtifactOptionsSchema, {}, "artifact options");
 }
 
 export const optionsEntry = (options: ArtifactOptions | undefined): Record<string, string> =>
@@ -46,14 +41,12 @@ export const optionsEntry = (options: ArtifactOptions | undefined): Record<strin
 
 /** Placeholders still to be filled, as recorded at the last render. */
 export function missingOf(artifact: Pick<Artifact, "configuration">): string[] {
-  try {
-    return z
-      .array(z.string())
-      .catch([])
-      .parse(JSON.parse(artifact.configuration[MISSING_KEY] ?? "[]"));
-  } catch {
-    return []; // written by us as JSON; unreadable only if edited by hand
-  }
+  return parseStoredJson(
+    artifact.configuration[MISSING_KEY],
+    z.array(z.string()),
+    [],
+    "artifact missing placeholders",
+  );
 }
 
 /** The template text and its placeholder analysis (the type's default is stored in R2 on first use). */

@@ -325,3 +325,18 @@ export async function mergeJobMetadata(
     .bind(JSON.stringify(patch), now, jobId)
     .run();
 }
+
+/** Each task's outcome with its progression's judgment, for a job summary. */
+export async function taskOutcomes(
+  db: D1Database,
+  jobId: string,
+): Promise<{ status: JobStatus; skipped: "duplicate" | null; judgment: "pass" | "fail" | null }[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT t.status, t.skipped, p.judgment FROM job_tasks t
+       LEFT JOIN image_progressions p ON p.id = t.progression_id WHERE t.job_id = ?`,
+    )
+    .bind(jobId)
+    .all<{ status: JobStatus; skipped: string | null; judgment: "pass" | "fail" | null }>();
+  return results.map((r) => ({ ...r, skipped: r.skipped === "duplicate" ? "duplicate" : null }));
+}

@@ -1,6 +1,6 @@
 /** D1 access for knowledge_base: provider tips stored as JSON values. */
 import { z } from "zod";
-import { createLogger, describeError } from "../lib/logging";
+import { parseStoredJson } from "../lib/json";
 import { type ProviderId, ProviderIdSchema } from "../schemas/common";
 import type { KnowledgeTip } from "../types/domain";
 
@@ -12,22 +12,9 @@ export const TipValueSchema = z.object({
 });
 export type TipValue = z.infer<typeof TipValueSchema>;
 
-const log = createLogger({ module: "db/knowledge" });
-
 function parseTip(key: string, value: string): KnowledgeTip | null {
-  let json: unknown;
-  try {
-    json = JSON.parse(value);
-  } catch (err) {
-    log.warn("knowledge.invalid_json", { key, ...describeError(err) });
-    return null;
-  }
-  const parsed = TipValueSchema.safeParse(json);
-  if (!parsed.success) {
-    log.warn("knowledge.invalid_value", { key, error: parsed.error.message });
-    return null;
-  }
-  return { key, ...parsed.data };
+  const tip = parseStoredJson(value, TipValueSchema.nullable(), null, `knowledge_base.${key}`);
+  return tip ? { key, ...tip } : null;
 }
 
 /** Tips ordered by key, optionally for one provider. Rows that are not valid tips are skipped (and logged). */

@@ -6,6 +6,7 @@
 import { z } from "@hono/zod-openapi";
 import { getProgression } from "../db/progressions";
 import { notFound } from "../lib/errors";
+import { sha256Hex } from "../lib/hashing";
 import { commonErrors, createRouter, defineRoute } from "../lib/openapi";
 import { IdParamSchema } from "../schemas/common";
 
@@ -48,11 +49,6 @@ export function negotiateFormat(
   return originalType === "image/jpeg" ? "jpeg" : "png";
 }
 
-async function shortHash(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-  return [...digest.slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 export const imagesRoutes = createRouter().openapi(renditionRoute, async (c) => {
   const { id } = c.req.valid("param");
   const { w, h, fit, format } = c.req.valid("query");
@@ -61,7 +57,7 @@ export const imagesRoutes = createRouter().openapi(renditionRoute, async (c) => 
 
   const resolved = negotiateFormat(format, c.req.header("accept") ?? "", progression.contentType);
   const variant = `${progression.originalImageR2Key}|w=${w ?? ""}|h=${h ?? ""}|fit=${fit ?? ""}|f=${resolved}`;
-  const etag = `"${await shortHash(variant)}"`;
+  const etag = `"${await sha256Hex(variant, 12)}"`;
   const headers = {
     "Content-Type": `image/${resolved}`,
     "Cache-Control": "public, max-age=31536000, immutable",

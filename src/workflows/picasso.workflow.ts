@@ -8,13 +8,13 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloud
 import { NonRetryableError } from "cloudflare:workflows";
 import { finalStatus, summarize } from "../agents/orchestrator.agent";
 import { refinePrompt } from "../agents/refine-model";
-import { getJob, getTasks, mergeJobMetadata, transitionJob } from "../db/jobs";
+import { getJob, getTasks, mergeJobMetadata, taskOutcomes, transitionJob } from "../db/jobs";
 import { listTips } from "../db/knowledge";
 import type { AppEnv } from "../lib/env";
 import { createLogger, type Logger } from "../lib/logging";
 import type { PublishEvent } from "../lib/ws-events";
 import type { ProviderId } from "../schemas/common";
-import type { Job, JobTask } from "../types/domain";
+import type { Job } from "../types/domain";
 import { publishStep, QUICK, runStep } from "./steps";
 import { runTask } from "./task-runner";
 
@@ -47,7 +47,7 @@ export class PicassoWorkflow extends WorkflowEntrypoint<AppEnv, JobWorkflowParam
     );
 
     const outcome = await runStep(step, log, "finish-job", null, QUICK, async () => {
-      const ended = await getTasksWithJudgments(this.env.DB, jobId);
+      const ended = await taskOutcomes(this.env.DB, jobId);
       const status = finalStatus(ended);
       const summary = summarize(ended);
       const changed = await transitionJob(this.env.DB, jobId, ["running"], status, Date.now());
@@ -91,20 +91,4 @@ export class PicassoWorkflow extends WorkflowEntrypoint<AppEnv, JobWorkflowParam
     );
     return Object.fromEntries(results.map(([p, r]) => [p, r.refinedPrompt]));
   }
-}
-
-/** Task outcomes with the judgment of their progression, for the job summary. */
-async function getTasksWithJudgments(db: D1Database, jobId: string) {
-  const { results } = await db
-    .prepare(
-      `SELECT t.status, t.skipped, p.judgment FROM job_tasks t
-       LEFT JOIN image_progressions p ON p.id = t.progression_id WHERE t.job_id = ?`,
-    )
-    .bind(jobId)
-    .all<{ status: JobTask["status"]; skipped: string | null; judgment: "pass" | "fail" | null }>();
-  return results.map((r) => ({
-    status: r.status,
-    skipped: r.skipped === "duplicate" ? ("duplicate" as const) : null,
-    judgment: r.judgment,
-  }));
 }
