@@ -2,6 +2,7 @@
 
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { devRoutes } from "./dev/routes";
 import { ApiError, errorBody } from "./lib/errors";
 import type { HonoEnv } from "./lib/hono";
 import { createLogger, describeError } from "./lib/logging";
@@ -9,7 +10,6 @@ import { createRouter } from "./lib/openapi";
 import { requireApiKey } from "./middleware/auth";
 import { requestContext } from "./middleware/request-context";
 import { artifactsRoutes } from "./routes/artifacts";
-import { devRoutes } from "./routes/dev";
 import { healthRoutes } from "./routes/health";
 import { imagesRoutes } from "./routes/images";
 import { jobsRoutes } from "./routes/jobs";
@@ -35,7 +35,8 @@ function toApiError(err: unknown, c: Context<HonoEnv>): ApiError {
   return new ApiError("internal", "Internal error");
 }
 
-export function createApp() {
+/** The app; `dev` mounts the development-only tools under /api/dev (ENVIRONMENT=development only). */
+export function createApp({ dev = false }: { dev?: boolean } = {}) {
   const app = createRouter();
 
   app.use("*", requestContext);
@@ -52,7 +53,7 @@ export function createApp() {
   app.route("/api/knowledge", knowledgeRoutes);
   app.route("/api/preferences", preferencesRoutes);
   app.route("/api/stream", streamRoutes);
-  app.route("/api/dev", devRoutes);
+  if (dev) app.route("/api/dev", devRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
     type: "apiKey",

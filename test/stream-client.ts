@@ -7,6 +7,8 @@ export interface Envelope {
   type: string;
   ts: number;
   seq: number;
+  /** The publisher's event id, when it gave one. */
+  id?: string;
   data: Record<string, unknown>;
 }
 

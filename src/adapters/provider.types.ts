@@ -1,9 +1,8 @@
 /** The provider contract: every image provider is an adapter with honest `supports` and one `run`. */
 import type { AppEnv } from "../lib/env";
-import type { ProviderId } from "../schemas/common";
+import type { ImageOpKind, ProviderId } from "../lib/vocabulary";
 
-export const IMAGE_OP_KINDS = ["generate", "edit", "inpaint", "outpaint", "variation", "upscale"] as const;
-export type ImageOpKind = (typeof IMAGE_OP_KINDS)[number];
+export { IMAGE_OP_KINDS, type ImageOpKind } from "../lib/vocabulary";
 
 /** One provider call: the refined prompt for one variant, with the start image for edit-type ops. */
 export interface ImageOp {

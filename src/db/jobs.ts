@@ -1,8 +1,7 @@
 /** D1 access for jobs, job_tasks and idempotency_keys. Status changes are conditional transitions. */
 import { z } from "zod";
-import { IMAGE_OP_KINDS } from "../adapters/provider.types";
 import { parseStoredJson } from "../lib/json";
-import { ProviderIdSchema } from "../schemas/common";
+import { ImageOpKinds, ProviderIds } from "../lib/vocabulary";
 import type { Job, JobStatus, JobTask } from "../types/domain";
 
 interface JobRow {
@@ -20,6 +19,8 @@ interface JobRow {
   created_at: number;
   updated_at: number;
   finished_at: number | null;
+  heartbeat_at: number | null;
+  origin: string | null;
 }
 
 interface TaskRow {
@@ -42,9 +43,9 @@ interface TaskRow {
 }
 
 const RequestJsonSchema = z.object({
-  providers: z.array(ProviderIdSchema),
+  providers: z.array(ProviderIds),
   variants: z.number().int(),
-  kind: z.enum(IMAGE_OP_KINDS),
+  kind: ImageOpKinds,
   autoRetry: z.number().int().min(0).max(2).default(0),
 });
 const MetadataSchema = z.record(z.string(), z.unknown());
@@ -73,6 +74,8 @@ function toJob(row: JobRow): Job {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     finishedAt: row.finished_at,
+    heartbeatAt: row.heartbeat_at,
+    origin: row.origin,
   };
 }
 
@@ -81,7 +84,7 @@ function toTask(row: TaskRow): JobTask {
     id: row.id,
     jobId: row.job_id,
     ordinal: row.ordinal,
-    provider: ProviderIdSchema.parse(row.provider),
+    provider: ProviderIds.parse(row.provider),
     variantIndex: row.variant_index,
     attempt: row.attempt,
     parentTaskId: row.parent_task_id,
@@ -109,8 +112,8 @@ export function insertJobStatements(db: D1Database, job: Job, tasks: JobTask[]):
     db
       .prepare(
         `INSERT INTO jobs (id, project_id, session_id, status, kind, prompt, request_json, start_image_url,
-           start_image_r2_key, parent_progression_id, metadata, created_at, updated_at, finished_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+           start_image_r2_key, parent_progression_id, metadata, created_at, updated_at, finished_at, origin)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
       )
       .bind(
         job.id,
@@ -126,6 +129,7 @@ export function insertJobStatements(db: D1Database, job: Job, tasks: JobTask[]):
         JSON.stringify(job.metadata),
         job.createdAt,
         job.updatedAt,
+        job.origin,
       ),
     ...tasks.map((t) => insertTaskStatement(db, t)),
   ];
@@ -134,8 +138,9 @@ export function insertJobStatements(db: D1Database, job: Job, tasks: JobTask[]):
 export function insertTaskStatement(db: D1Database, t: JobTask): D1PreparedStatement {
   return db
     .prepare(
+      // Task ids are derived from (job, ordinal): a replayed insert finds its row and does nothing.
       `INSERT INTO job_tasks (id, job_id, ordinal, provider, variant_index, attempt, parent_task_id, status, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
     )
     .bind(
       t.id,
@@ -339,4 +344,67 @@ export async function taskOutcomes(
     .bind(jobId)
     .all<{ status: JobStatus; skipped: string | null; judgment: "pass" | "fail" | null }>();
   return results.map((r) => ({ ...r, skipped: r.skipped === "duplicate" ? "duplicate" : null }));
+}
+
+/** The workflow is alive: written every few seconds while its run() executes. */
+export async function touchHeartbeat(db: D1Database, jobId: string, now: number): Promise<void> {
+  await db
+    .prepare("UPDATE jobs SET heartbeat_at = ? WHERE id = ? AND status IN ('queued', 'running')")
+    .bind(now, jobId)
+    .run();
+}
+
+/**
+ * Ending a job in one transaction: its unfinished tasks fail with `reason`, then the job moves from
+ * queued/running to complete (a task completed) or failed. A cancelled or finished job is untouched.
+ */
+export function endJobStatements(db: D1Database, jobId: string, reason: string, now: number) {
+  return [
+    db
+      .prepare(
+        `UPDATE job_tasks SET status = 'failed', error = ?, finished_at = ?
+         WHERE job_id = ? AND status IN ('queued', 'running')`,
+      )
+      .bind(reason, now, jobId),
+    db
+      .prepare(
+        `UPDATE jobs SET updated_at = ?, finished_at = ?,
+           status = CASE WHEN EXISTS (SELECT 1 FROM job_tasks WHERE job_id = jobs.id AND status = 'complete')
+                         THEN 'complete' ELSE 'failed' END
+         WHERE id = ? AND status IN ('queued', 'running')`,
+      )
+      .bind(now, now, jobId),
+  ];
+}
+
+/** Tasks of a job that failed with exactly `error` (what an ending did, found again on a repeat). */
+export async function tasksEndedWith(
+  db: D1Database,
+  jobId: string,
+  error: string,
+): Promise<Pick<JobTask, "provider" | "variantIndex" | "attempt">[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT provider, variant_index, attempt FROM job_tasks
+       WHERE job_id = ? AND status = 'failed' AND error = ? ORDER BY ordinal`,
+    )
+    .bind(jobId, error)
+    .all<{ provider: string; variant_index: number; attempt: number }>();
+  return results.map((r) => ({
+    provider: ProviderIds.parse(r.provider),
+    variantIndex: r.variant_index,
+    attempt: r.attempt,
+  }));
+}
+
+/** A task's current status and progression (null when there is no such task). */
+export async function taskState(
+  db: D1Database,
+  taskId: string,
+): Promise<{ status: JobStatus; progressionId: string | null } | null> {
+  const row = await db
+    .prepare("SELECT status, progression_id FROM job_tasks WHERE id = ?")
+    .bind(taskId)
+    .first<{ status: JobStatus; progression_id: string | null }>();
+  return row ? { status: row.status, progressionId: row.progression_id } : null;
 }

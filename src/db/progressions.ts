@@ -69,7 +69,8 @@ export function insertProgressionStatement(db: D1Database, p: Progression): D1Pr
       `INSERT INTO image_progressions (id, project_id, parent_progression_id, job_id, task_id, start_image_url, prompt,
          refined_prompt, ai_provider, variant_index, original_image_r2_key, generated_image_url, content_type, phash,
          judgment, ai_notes, ai_tags, provider_meta, judge_meta, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(id) DO NOTHING`, // ids are derived per task: a replayed insert finds its own row
     )
     .bind(
       p.id,
@@ -151,4 +152,15 @@ export async function projectPhashes(
     .bind(projectId)
     .all<{ id: string; phash: string }>();
   return results;
+}
+
+/** Removes a progression its task did not keep (the task was cancelled while it was being recorded). */
+export async function discardProgression(db: D1Database, id: string, taskId: string): Promise<void> {
+  await db
+    .prepare(
+      `DELETE FROM image_progressions WHERE id = ?
+         AND NOT EXISTS (SELECT 1 FROM job_tasks WHERE id = ? AND progression_id = ?)`,
+    )
+    .bind(id, taskId, id)
+    .run();
 }

@@ -10,6 +10,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
+import { reconcileJob } from "../jobs/recover";
 import type { AppEnv } from "../lib/env";
 import { ERROR_STATUS, type ErrorCode } from "../lib/errors";
 import { newId } from "../lib/ids";
@@ -18,6 +19,7 @@ import { type ParsedEvent, PublishEventSchema, SessionIdSchema, SinceSchema } fr
 import { ClosedTasks, type TaskRef } from "./closed-tasks";
 import { EVENTS_KEPT, EventLog } from "./event-log";
 import { bucketConfig, type TakeResult, TokenBucket } from "./token-bucket";
+import { WATCH_INTERVAL_MS, WatchedJobs } from "./watched-jobs";
 
 /** Inbound frames are only heartbeats; anything bigger than this closes the socket. */
 export const MAX_INBOUND_FRAME_BYTES = 4096;
@@ -34,6 +36,9 @@ interface SocketAttachment {
 }
 
 const log = createLogger({ module: "PicassoDurableObject" });
+
+/** A job watched here always belongs to this session; anything else is refused, not published. */
+const noSink: PublishResult = { ok: false, message: "job belongs to another session", details: [] };
 
 function invalidEvent(error: z.ZodError, prefix: (string | number)[]): PublishResult {
   const details = error.issues.map((i) => ({
@@ -69,6 +74,7 @@ export class PicassoDurableObject extends DurableObject<AppEnv> {
   private readonly events: EventLog;
   private readonly bucket: TokenBucket;
   private readonly closed: ClosedTasks;
+  private readonly watched: WatchedJobs;
   /** In-memory only to skip a storage read per event; after hibernation the alarm is re-checked. */
   private pruneScheduled = false;
 
@@ -77,6 +83,7 @@ export class PicassoDurableObject extends DurableObject<AppEnv> {
     this.events = new EventLog(ctx.storage.sql);
     this.bucket = new TokenBucket(ctx.storage.sql, bucketConfig(env));
     this.closed = new ClosedTasks(ctx.storage.sql);
+    this.watched = new WatchedJobs(ctx.storage.sql);
     // Heartbeats are answered by the runtime without waking a hibernated actor.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
@@ -139,11 +146,20 @@ export class PicassoDurableObject extends DurableObject<AppEnv> {
    * whole batch and nothing is stored. Events of a task closed by a cancellation are dropped (they
    * would contradict its `fail`). `seq` is the session's last seq afterwards.
    */
-  async publishAll(sessionId: string, events: unknown[]): Promise<PublishResult> {
+  async publishAll(
+    sessionId: string,
+    events: unknown[],
+    options: { watchJob?: string } = {},
+  ): Promise<PublishResult> {
     const parsed = parseEvents(events);
     if (!parsed.ok) return parsed;
     const live = parsed.events.filter((e) => !this.closed.isClosed(e.data));
-    return this.appendAndBroadcast(sessionId, live);
+    const result = await this.appendAndBroadcast(sessionId, live);
+    if (options.watchJob) {
+      this.watched.watch(options.watchJob, sessionId, Date.now());
+      await this.scheduleAlarm(Date.now() + WATCH_INTERVAL_MS);
+    }
+    return result;
   }
 
   /**
@@ -163,10 +179,12 @@ export class PicassoDurableObject extends DurableObject<AppEnv> {
     return result;
   }
 
+  /** Appends and broadcasts; an event whose id is already logged is skipped (a publisher repeating itself). */
   private async appendAndBroadcast(sessionId: string, events: ParsedEvent[]): Promise<PublishResult> {
     let seq = this.events.lastSeq();
     for (const event of events) {
-      const appended = this.events.append(sessionId, event.type, event.data, Date.now());
+      if (event.id !== undefined && this.events.has(event.id)) continue;
+      const appended = this.events.append(sessionId, event.type, event.data, Date.now(), event.id);
       seq = appended.seq;
       this.broadcast(appended.frame);
     }
@@ -197,10 +215,31 @@ export class PicassoDurableObject extends DurableObject<AppEnv> {
     };
   }
 
+  /**
+   * RPC, development only (reached through /api/dev): evicts this actor as the platform would — every
+   * socket is dropped and the in-memory object discarded; storage is kept.
+   */
+  evict(): void {
+    this.ctx.abort("evicted on request (development)");
+  }
+
+  /** One alarm serves both chores: pruning the log and reconciling watched jobs. */
   override async alarm(): Promise<void> {
     this.pruneScheduled = false;
     const removed = this.events.prune();
     if (removed > 0) log.info("events.pruned", { removed, kept: this.events.count() });
+    for (const { jobId, sessionId } of this.watched.list()) {
+      try {
+        const outcome = await reconcileJob(this.env, jobId, Date.now(), (session, job, tasks, events) =>
+          session === sessionId ? this.closeTasks(session, job, tasks, events) : Promise.resolve(noSink),
+        );
+        if (outcome === "finished" || outcome === "ended") this.watched.unwatch(jobId);
+      } catch (err) {
+        // Looked at again on the next alarm; one job's trouble never stops the others.
+        log.warn("jobs.reconcile_failed", { jobId, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    if (this.watched.count() > 0) await this.ctx.storage.setAlarm(Date.now() + WATCH_INTERVAL_MS);
   }
 
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
@@ -243,7 +282,12 @@ export class PicassoDurableObject extends DurableObject<AppEnv> {
   private async schedulePrune(): Promise<void> {
     if (this.pruneScheduled) return;
     this.pruneScheduled = true;
-    if ((await this.ctx.storage.getAlarm()) === null)
-      await this.ctx.storage.setAlarm(Date.now() + PRUNE_DELAY_MS);
+    await this.scheduleAlarm(Date.now() + PRUNE_DELAY_MS);
+  }
+
+  /** Sets the alarm to `at` unless one is already due sooner. */
+  private async scheduleAlarm(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 }

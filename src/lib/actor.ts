@@ -23,13 +23,17 @@ export async function publishEvent(
   return sessionActor(env, sessionId).publish(sessionId, event);
 }
 
-/** Publishes several events in order (all validated first; one invalid refuses the batch). */
+/**
+ * Publishes several events in order (all validated first; one invalid refuses the batch). With
+ * `watchJob`, the actor also starts watching that job until it ends (see src/jobs/recover.ts).
+ */
 export async function publishEventBatch(
   env: AppEnv,
   sessionId: string,
   events: PublishEvent[],
+  options: { watchJob?: string } = {},
 ): Promise<PublishResult> {
-  return sessionActor(env, sessionId).publishAll(sessionId, events);
+  return sessionActor(env, sessionId).publishAll(sessionId, events, options);
 }
 
 /** Ends the stream of cancelled tasks: publishes `events`, then drops anything later for `tasks`. */

@@ -22,6 +22,8 @@ export interface SecretsAndVars {
   /** Artificial latency and failure rate of the offline `local` provider (tests, benchmarks). */
   LOCAL_PROVIDER_DELAY_MS?: string;
   LOCAL_PROVIDER_FAIL_RATE?: string;
+  /** How long a running job's workflow may go without a heartbeat before it is reconciled (ms, default 30000). */
+  JOB_STALE_MS?: string;
   /** Benchmarks only: share of view-log batches that fail before writing (0..1). */
   VIEW_LOG_FAIL_RATE?: string;
   OPENAI_API_KEY?: string;

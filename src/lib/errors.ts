@@ -16,6 +16,8 @@ export const ERROR_STATUS = {
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
+/** Every code, for schemas (the OpenAPI error schema derives from this table). */
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
 
 /** An error the API means to return: its code decides the status; its message is safe to show. */
 export class ApiError extends Error {

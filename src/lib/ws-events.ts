@@ -3,7 +3,7 @@
  * envelope the actor sends, and the publish input agents and routes hand to the actor.
  */
 import { z } from "zod";
-import { ProviderIdSchema } from "../schemas/common";
+import { Judgments, ProviderIds } from "./vocabulary";
 
 export const SessionIdSchema = z
   .string()
@@ -15,7 +15,7 @@ const jobId = z.string().min(1).max(64);
 const variantIndex = z.number().int().min(0).max(63);
 /** Fields every task-level event carries. */
 const attempt = z.number().int().min(1).max(2).optional();
-const task = { jobId, provider: ProviderIdSchema, variantIndex, attempt };
+const task = { jobId, provider: ProviderIds, variantIndex, attempt };
 const words = z.array(z.string().max(500)).max(50);
 
 const JobOrTask = z.union([
@@ -29,7 +29,7 @@ const JudgeData = z
   .strictObject({
     ...task,
     progressionId: z.string().min(1).optional(),
-    judgment: z.enum(["pass", "fail"]),
+    judgment: Judgments,
     notes: words.default([]),
     tags: words.default([]),
     retrySuggestion: z.string().min(1).max(2000).optional(),
@@ -41,7 +41,7 @@ const JudgeData = z
 
 const FailData = z.strictObject({
   jobId,
-  provider: ProviderIdSchema.optional(),
+  provider: ProviderIds.optional(),
   variantIndex: variantIndex.optional(),
   attempt,
   error: z.string().min(1).max(2000),
@@ -60,20 +60,30 @@ const CompleteData = z.union([
     ...task,
     progressionId: z.string().min(1).optional(),
     generatedImageUrl: z.url().optional(),
-    judgment: z.enum(["pass", "fail"]).optional(),
+    judgment: Judgments.optional(),
     skipped: z.literal("duplicate").optional(),
+    /** For a skipped duplicate: the progression it matched and the hash distances that decided it. */
+    duplicateOf: z.string().min(1).optional(),
+    distances: z.record(z.string().max(40), z.number().min(0)).optional(),
   }),
   z.strictObject({ jobId, summary: Summary }),
 ]);
 
-/** What a publisher sends: the type and its data. The actor adds sessionId, seq and ts. */
+/**
+ * An event's id: the actor streams an id once, so a publisher that repeats itself (a retried step,
+ * recovery after a crash) never makes a subscriber see the same thing twice.
+ */
+export const EventIdSchema = z.string().min(1).max(300);
+const id = EventIdSchema.optional();
+
+/** What a publisher sends: its id, the type and its data. The actor adds sessionId, seq and ts. */
 export const PublishEventSchema = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("queued"), data: JobOrTask }),
-  z.strictObject({ type: z.literal("running"), data: JobOrTask }),
-  z.strictObject({ type: z.literal("progress"), data: ProgressData }),
-  z.strictObject({ type: z.literal("judge"), data: JudgeData }),
-  z.strictObject({ type: z.literal("fail"), data: FailData }),
-  z.strictObject({ type: z.literal("complete"), data: CompleteData }),
+  z.strictObject({ id, type: z.literal("queued"), data: JobOrTask }),
+  z.strictObject({ id, type: z.literal("running"), data: JobOrTask }),
+  z.strictObject({ id, type: z.literal("progress"), data: ProgressData }),
+  z.strictObject({ id, type: z.literal("judge"), data: JudgeData }),
+  z.strictObject({ id, type: z.literal("fail"), data: FailData }),
+  z.strictObject({ id, type: z.literal("complete"), data: CompleteData }),
 ]);
 export type PublishEvent = z.input<typeof PublishEventSchema>;
 export type ParsedEvent = z.output<typeof PublishEventSchema>;
@@ -85,6 +95,8 @@ export interface WsEnvelope {
   type: EventType;
   ts: number;
   seq: number;
+  /** The publisher's event id, when it gave one. */
+  id?: string;
   data: ParsedEvent["data"];
 }
 

@@ -12,3 +12,7 @@ export const ViewMessageSchema = z.object({
   userAgent: z.string().max(512).nullable(),
 });
 export type ViewMessage = z.infer<typeof ViewMessageSchema>;
+
+/** `/health` sends this to prove the queue accepts messages; the consumer acknowledges it unread. */
+export const HEALTH_PROBE_KIND = "health-probe";
+export const HealthProbeSchema = z.object({ kind: z.literal(HEALTH_PROBE_KIND), ts: z.number() });

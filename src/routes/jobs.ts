@@ -1,11 +1,13 @@
 /** Jobs: submit (POST /api/projects/:id/jobs), status (GET /api/jobs/:jobId), cancel. */
 
 import { z } from "@hono/zod-openapi";
-import { cancelJobAndNotify } from "../agents/job-cancellation";
-import { resolveJobRequest, submitJob } from "../agents/job-submission";
-import { getJobStatus } from "../db/job-status";
+import { getJobStatus } from "../db/job-view";
+import { cancelJobAndNotify } from "../jobs/cancel";
+import { reconcileJob } from "../jobs/recover";
+import { resolveJobRequest, submitJob } from "../jobs/submit";
 import { notFound } from "../lib/errors";
 import { commonErrors, createRouter, defineRoute, jsonBody, jsonResponse, writeErrors } from "../lib/openapi";
+import { isTerminal } from "../lib/vocabulary";
 import { ErrorSchema, IdParamSchema } from "../schemas/common";
 import {
   CancelResultSchema,
@@ -75,6 +77,8 @@ export const jobsRoutes = createRouter()
         projectId: c.req.valid("param").id,
         body: await resolveJobRequest(c.env, c.req.valid("json"), c.get("apiKey")),
         idempotencyKey: c.req.valid("header")["idempotency-key"] ?? null,
+        // The validator read the body as text and cached it: this is the body exactly as sent.
+        rawBody: await c.req.text(),
         clientIp: c.req.header("cf-connecting-ip") ?? "unknown",
         origin: new URL(c.req.url).origin,
       },
@@ -84,8 +88,13 @@ export const jobsRoutes = createRouter()
     return c.json(accepted, 202);
   })
   .openapi(statusRoute, async (c) => {
-    const status = await getJobStatus(c.env.DB, c.req.valid("param").jobId);
+    const { jobId } = c.req.valid("param");
+    let status = await getJobStatus(c.env.DB, jobId);
     if (!status) throw notFound("job");
+    // Reading a job whose workflow has gone quiet also reconciles it (src/jobs/recover.ts).
+    if (!isTerminal(status.status) && (await reconcileJob(c.env, jobId)) === "ended") {
+      status = (await getJobStatus(c.env.DB, jobId)) ?? status;
+    }
     return c.json(status, 200);
   })
   .openapi(cancelRoute, async (c) => {

@@ -1,22 +1,12 @@
 /** Schemas shared by every resource: the error envelope, ids, pagination. */
 import { z } from "@hono/zod-openapi";
+import { ERROR_CODES } from "../lib/errors";
+import { ProviderIds } from "../lib/vocabulary";
 
 export const ErrorSchema = z
   .object({
     error: z.object({
-      code: z.enum([
-        "invalid_request",
-        "unauthorized",
-        "not_found",
-        "conflict",
-        "payload_too_large",
-        "unsupported_media_type",
-        "upgrade_required",
-        "rate_limited",
-        "internal",
-        "provider_error",
-        "not_configured",
-      ]),
+      code: z.enum(ERROR_CODES),
       message: z.string(),
       details: z.array(z.unknown()),
       requestId: z.string(),
@@ -41,5 +31,5 @@ export const PageQuerySchema = z.object({
   cursor: z.string().min(1).max(512).optional().openapi({ description: "nextCursor of the previous page" }),
 });
 
-export const ProviderIdSchema = z.enum(["openai", "gemini", "workers", "local"]).openapi("ProviderId");
-export type ProviderId = z.infer<typeof ProviderIdSchema>;
+export const ProviderIdSchema = ProviderIds.openapi("ProviderId");
+export type { ProviderId } from "../lib/vocabulary";

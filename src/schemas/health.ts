@@ -1,7 +1,10 @@
 /** Health check schema. */
 import { z } from "@hono/zod-openapi";
 
-export const BindingStatusSchema = z.enum(["ok", "error", "missing"]);
+export const BindingStatusSchema = z.enum(["ok", "error", "missing", "unavailable (remote-only)"]).openapi({
+  description: "`unavailable (remote-only)`: the binding exists but cannot run here (AI under local dev)",
+});
+export type BindingStatus = z.infer<typeof BindingStatusSchema>;
 
 export const HealthSchema = z
   .object({

@@ -1,6 +1,6 @@
 /** Job submission and status schemas (CONTRACT.md "Jobs"). */
 import { z } from "@hono/zod-openapi";
-import { IMAGE_OP_KINDS } from "../adapters/provider.types";
+import { ImageOpKinds, JobStatuses, Judgments } from "../lib/vocabulary";
 import { SessionIdSchema } from "../lib/ws-events";
 import { IdSchema, ProviderIdSchema } from "./common";
 
@@ -40,7 +40,7 @@ export const CreateJobSchema = z
     parentProgressionId: IdSchema.optional().openapi({
       description: "A progression of this project to continue from",
     }),
-    kind: z.enum(IMAGE_OP_KINDS).default("generate"),
+    kind: ImageOpKinds.default("generate"),
   })
   .openapi("CreateJob");
 export type JobRequest = z.infer<typeof CreateJobSchema>;
@@ -51,8 +51,8 @@ export type CreateJob = Omit<JobRequest, "providers" | "variants" | "autoRetry">
   autoRetry: number;
 };
 
-export const JobStatusSchema = z.enum(["queued", "running", "complete", "failed", "cancelled"]);
-export type JobStatus = z.infer<typeof JobStatusSchema>;
+export const JobStatusSchema = JobStatuses.openapi("JobStatus");
+export type { JobStatus } from "../lib/vocabulary";
 
 export const TaskRefSchema = z.object({ provider: ProviderIdSchema, variantIndex: z.number().int() });
 
@@ -77,7 +77,7 @@ export const TaskStatusSchema = z
     status: JobStatusSchema,
     progressionId: z.string().optional(),
     generatedImageUrl: z.string().optional(),
-    judgment: z.enum(["pass", "fail"]).optional(),
+    judgment: Judgments.optional(),
     error: z.string().optional(),
     skipped: z.literal("duplicate").optional(),
     duplicateOf: z.string().optional(),
@@ -91,7 +91,7 @@ export const JobSchema = z
     sessionId: z.string(),
     status: JobStatusSchema,
     prompt: z.string(),
-    kind: z.enum(IMAGE_OP_KINDS),
+    kind: ImageOpKinds,
     tasks: z.array(TaskStatusSchema),
     metadata: z.record(z.string(), z.unknown()),
     createdAt: z.number().int(),

@@ -1,5 +1,6 @@
 /** Progression schemas (CONTRACT.md "Progressions"). */
 import { z } from "@hono/zod-openapi";
+import { Judgments } from "../lib/vocabulary";
 import { ProviderIdSchema } from "./common";
 
 export const ProgressionSchema = z
@@ -16,7 +17,7 @@ export const ProgressionSchema = z
     originalImageR2Key: z.string(),
     generatedImageUrl: z.string(),
     phash: z.string().nullable(),
-    judgment: z.enum(["pass", "fail"]).nullable(),
+    judgment: Judgments.nullable(),
     aiNotes: z.array(z.string()),
     aiTags: z.array(z.string()),
     providerMeta: z.record(z.string(), z.unknown()),
@@ -55,7 +56,7 @@ export const ProgressionQuerySchema = z.object({
     .optional()
     .openapi({ description: "Case-insensitive substring of prompt or notes" }),
   tags: TagsQuery.optional().openapi({ type: "string", example: '["portrait","warm"]' }),
-  judgment: z.enum(["pass", "fail"]).optional(),
+  judgment: Judgments.optional(),
   provider: ProviderIdSchema.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().min(1).max(512).optional(),

@@ -1,6 +1,7 @@
 /** Domain types as the API shows them (camelCase; D1 columns stay snake_case in src/db). */
-import type { ImageOpKind } from "../adapters/provider.types";
-import type { ProviderId } from "../schemas/common";
+import type { ImageOpKind, JobStatus, Judgment, ProviderId } from "../lib/vocabulary";
+
+export type { JobStatus, Judgment } from "../lib/vocabulary";
 
 export interface Project {
   id: string;
@@ -17,8 +18,6 @@ export interface KnowledgeTip {
   append?: string;
 }
 
-export type JobStatus = "queued" | "running" | "complete" | "failed" | "cancelled";
-export type Judgment = "pass" | "fail";
 
 export interface JobTask {
   id: string;
@@ -57,6 +56,10 @@ export interface Job {
   createdAt: number;
   updatedAt: number;
   finishedAt: number | null;
+  /** Last sign of life of the job's workflow (null before it started). */
+  heartbeatAt: number | null;
+  /** The API origin the job was submitted on (absolute image URLs). */
+  origin: string | null;
 }
 
 export interface Progression {

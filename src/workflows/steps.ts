@@ -3,28 +3,27 @@ import type { WorkflowStep, WorkflowStepConfig } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
 import { ProviderError } from "../adapters/provider.types";
 import { ProviderRateLimitError } from "../adapters/provider-errors";
+import { eventId } from "../jobs/keys";
 import { publishEventBatch } from "../lib/actor";
 import type { AppEnv } from "../lib/env";
 import type { Logger } from "../lib/logging";
 import type { PublishEvent } from "../lib/ws-events";
 import type { ProviderId } from "../schemas/common";
 
-/** Provider calls and Images work: transient failures are retried with exponential backoff. */
+/**
+ * Provider calls and Images work: transient failures (a lost connection, an overloaded binding, a
+ * provider's 429/5xx) are retried with exponential backoff, 1 + 2 + 4 + 8 + 16 s, enough to ride out
+ * a burst; permanent ones are thrown as NonRetryableError and not retried at all.
+ */
 export const RETRYING: WorkflowStepConfig = {
-  retries: { limit: 3, delay: 500, backoff: "exponential" },
+  retries: { limit: 5, delay: 1000, backoff: "exponential" },
   timeout: "2 minutes",
 };
-/** D1 writes and actor messages: quick, idempotent, a couple of retries. */
+/** D1 writes and actor messages: quick and idempotent; a platform hiccup is retried for ~8 s. */
 export const QUICK: WorkflowStepConfig = {
-  retries: { limit: 2, delay: 200, backoff: "exponential" },
+  retries: { limit: 5, delay: 250, backoff: "exponential" },
   timeout: "30 seconds",
 };
-
-/** Reads a non-negative integer var with a default. */
-export function intVar(raw: string | undefined, fallback: number): number {
-  const n = Number(raw);
-  return raw !== undefined && raw !== "" && Number.isInteger(n) && n >= 0 ? n : fallback;
-}
 
 /** The user-facing text of a failed step (the runtime prefixes some messages with the error's class). */
 export function taskErrorMessage(err: unknown): string {
@@ -44,6 +43,7 @@ export const MAX_JITTER_MS = 250;
  */
 export async function asStepError(err: unknown): Promise<Error> {
   if (err instanceof ProviderError && !err.retryable) return new NonRetryableError(err.message);
+  // Anything else (a platform error of Images, R2, D1, the actor) is left retryable.
   if (err instanceof ProviderRateLimitError && err.retryAfterSeconds) {
     await new Promise((resolve) =>
       setTimeout(resolve, Math.min(err.retryAfterSeconds ?? 0, MAX_RETRY_AFTER_SECONDS) * 1000),
@@ -75,8 +75,9 @@ export function runStep<T>(
 }
 
 /**
- * Sends events to the session actor in one message, as one step. The actor drops events of a task
- * that a cancellation closed, so nothing contradicts a task's `fail: cancelled`.
+ * Sends events to the session actor in one message, as one step. Each event gets an id from the job
+ * and the step name (unless it has one), so a retried step is streamed once. The actor drops events
+ * of a task that a cancellation closed, so nothing contradicts a task's `fail: cancelled`.
  */
 export function publishStep(
   env: AppEnv,
@@ -84,10 +85,11 @@ export function publishStep(
   log: Logger,
   name: string,
   events: PublishEvent[],
-  sessionId: string,
+  job: { id: string; sessionId: string },
 ): Promise<boolean> {
+  const identified = events.map((e, i) => ({ ...e, id: e.id ?? eventId(job.id, name, i) }) as PublishEvent);
   return runStep(step, log, name, null, QUICK, async () => {
-    const result = await publishEventBatch(env, sessionId, events);
+    const result = await publishEventBatch(env, job.sessionId, identified);
     if (!result.ok) throw new NonRetryableError(`invalid event: ${result.message}`);
     return true;
   });

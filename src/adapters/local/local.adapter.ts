@@ -1,6 +1,8 @@
 /** The `local` provider: offline SVG compositions rasterized by the Images binding, for dev and tests. */
 import { z } from "zod";
+import { imagesGate } from "../../lib/concurrency";
 import type { AppEnv } from "../../lib/env";
+import { isTransientPlatformError } from "../../lib/transient";
 import {
   IMAGE_OP_KINDS,
   type ImageOp,
@@ -76,8 +78,9 @@ async function rasterize(env: AppEnv, svg: string): Promise<Uint8Array> {
     });
     return await readAll(result.image());
   } catch (error) {
+    // A lost connection to the Images service under load is passing: the step retries it.
     throw new ProviderError(`local provider: rendering failed (${errorMessage(error)})`, {
-      retryable: false,
+      retryable: isTransientPlatformError(error),
     });
   }
 }
@@ -97,7 +100,7 @@ async function startImageDataUri(env: AppEnv, bytes: Uint8Array): Promise<string
     return `data:image/png;base64,${toBase64(png)}`;
   } catch (error) {
     throw new ProviderError(`local provider: start image is not a readable image (${errorMessage(error)})`, {
-      retryable: false,
+      retryable: isTransientPlatformError(error),
     });
   }
 }
@@ -145,14 +148,15 @@ export const localAdapter: ProviderAdapter = {
     let svg: string;
     let size: number;
     if (isEditKind(kind) && op.startImage) {
-      const imageHref = await startImageDataUri(env, op.startImage.bytes);
+      const start = op.startImage.bytes;
+      const imageHref = await imagesGate.run(() => startImageDataUri(env, start));
       svg = renderEditSvg({ kind, prompt: op.prompt, variantIndex: op.variantIndex, seed, imageHref });
       size = editSize(kind);
     } else {
       svg = renderSvg(op.prompt, op.variantIndex, seed);
       size = SVG_SIZE;
     }
-    const bytes = await rasterize(env, svg);
+    const bytes = await imagesGate.run(() => rasterize(env, svg));
     return {
       bytes,
       contentType: "image/png",

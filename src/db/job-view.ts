@@ -1,17 +1,18 @@
 /** The job status view: a job with its tasks and what each produced (CONTRACT.md GET /api/jobs/:jobId). */
+import type { JobStatus, Judgment, ProviderId } from "../lib/vocabulary";
 import { getJob } from "./jobs";
 
 interface TaskViewRow {
-  provider: "openai" | "gemini" | "workers" | "local";
+  provider: ProviderId;
   variant_index: number;
   attempt: number;
-  status: "queued" | "running" | "complete" | "failed" | "cancelled";
+  status: JobStatus;
   progression_id: string | null;
   skipped: string | null;
   duplicate_of: string | null;
   error: string | null;
   generated_image_url: string | null;
-  judgment: "pass" | "fail" | null;
+  judgment: Judgment | null;
 }
 
 export async function getJobStatus(db: D1Database, jobId: string) {

@@ -4,8 +4,8 @@ import { closeTasks } from "../lib/actor";
 import type { AppEnv } from "../lib/env";
 import { notFound } from "../lib/errors";
 import type { Logger } from "../lib/logging";
-import type { JobStatus } from "../types/domain";
-import { summarize } from "./orchestrator.agent";
+import type { JobStatus } from "../lib/vocabulary";
+import { jobCompleteEvent, summarize, taskFailEvent } from "./finish";
 
 export async function cancelJobAndNotify(
   env: AppEnv,
@@ -20,11 +20,8 @@ export async function cancelJobAndNotify(
   const summary = summarize(await taskOutcomes(env.DB, jobId));
   const refs = tasks.map((t) => ({ provider: t.provider, variantIndex: t.variantIndex }));
   const published = await closeTasks(env, job.sessionId, jobId, refs, [
-    ...tasks.map((t) => ({
-      type: "fail" as const,
-      data: { jobId, provider: t.provider, variantIndex: t.variantIndex, error: "cancelled" },
-    })),
-    { type: "complete" as const, data: { jobId, summary } },
+    ...tasks.map((t) => taskFailEvent(jobId, t, "cancelled")),
+    jobCompleteEvent(jobId, summary),
   ]);
   if (!published.ok) log.error("job.cancel_publish_failed", { jobId, error: published.message });
 

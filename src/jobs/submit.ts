@@ -1,9 +1,13 @@
 /**
- * Accepting a job: validation against stored data, the per-IP rate limit, start-image ingest, the
- * Idempotency-Key, the job and task rows (one D1 batch), the `queued` events, and the workflow
- * instance. Nothing half-written stays behind: if the batch or the workflow fails, the rows and the
- * ingested start image are removed again.
+ * Accepting a job: capabilities and validation against stored data, the per-IP rate limit,
+ * start-image ingest, the Idempotency-Key, the job and task rows (one D1 batch), the `queued` events
+ * (the session actor also starts watching the job, see recover.ts), and the workflow instance.
+ * Nothing half-written stays behind: if the batch or the workflow fails, the rows and the ingested
+ * start image are removed again.
  */
+
+import { ingestStartImage } from "../agents/tools/ingest";
+import { deleteOriginal } from "../agents/tools/r2";
 import { deleteJob, getIdempotency, insertIdempotencyStatement, insertJobStatements } from "../db/jobs";
 import { getPreferences } from "../db/preferences";
 import { getProgression } from "../db/progressions";
@@ -18,14 +22,17 @@ import type { Logger } from "../lib/logging";
 import { keyFingerprint } from "../lib/security";
 import { type CreateJob, type JobAccepted, JobAcceptedSchema, type JobRequest } from "../schemas/jobs";
 import type { Job } from "../types/domain";
-import { needsStartImage, planTasks, startImageKey } from "./orchestrator.agent";
-import { ingestStartImage } from "./tools/ingest";
-import { deleteOriginal } from "./tools/r2";
+import { requireCapabilities } from "./capabilities";
+import { taskFailEvent } from "./finish";
+import { eventId, startImageKey, taskLabel } from "./keys";
+import { needsStartImage, planTasks } from "./plan";
 
 export interface Submission {
   projectId: string;
   body: CreateJob;
   idempotencyKey: string | null;
+  /** The request body exactly as received: the Idempotency-Key's hash covers it, not the resolved request. */
+  rawBody: string;
   clientIp: string;
   origin: string;
 }
@@ -33,21 +40,6 @@ export interface Submission {
 export interface SubmissionResult {
   accepted: JobAccepted;
   replayed: boolean;
-}
-
-/** A stable hash of the validated body: same request ⇔ same hash (defaults applied, fixed key order). */
-async function bodyHash(body: CreateJob): Promise<string> {
-  const canonical = JSON.stringify([
-    body.prompt,
-    body.providers,
-    body.variants,
-    body.sessionId,
-    body.startImageUrl ?? null,
-    body.parentProgressionId ?? null,
-    body.kind,
-    body.autoRetry,
-  ]);
-  return sha256Hex(canonical);
 }
 
 /** The stored 202 for a key, or 409 when the key was used with another body. */
@@ -111,11 +103,13 @@ export async function submitJob(env: AppEnv, sub: Submission, log: Logger): Prom
   const project = await getProject(env.DB, projectId);
   if (!project) throw notFound("project");
 
-  const hash = sub.idempotencyKey ? await bodyHash(body) : "";
+  // What the caller sent, byte for byte: a replay matches whatever preferences say by now.
+  const hash = sub.idempotencyKey ? await sha256Hex(sub.rawBody) : "";
   if (sub.idempotencyKey) {
     const replayed = await replay(env, projectId, sub.idempotencyKey, hash);
     if (replayed) return replayed;
   }
+  requireCapabilities(body.providers, body.kind);
 
   let startImageR2Key: string | null = null;
   if (body.parentProgressionId) {
@@ -166,7 +160,7 @@ export async function submitJob(env: AppEnv, sub: Submission, log: Logger): Prom
   };
 
   const now = Date.now();
-  const tasks = planTasks(jobId, body.providers, body.variants, now);
+  const tasks = await planTasks(jobId, body.providers, body.variants, now);
   const job: Job = {
     id: jobId,
     projectId,
@@ -184,6 +178,8 @@ export async function submitJob(env: AppEnv, sub: Submission, log: Logger): Prom
     createdAt: now,
     updatedAt: now,
     finishedAt: null,
+    heartbeatAt: null,
+    origin: sub.origin,
   };
   const accepted: JobAccepted = {
     jobId,
@@ -223,10 +219,11 @@ export async function submitJob(env: AppEnv, sub: Submission, log: Logger): Prom
 
   // Queued events go out before the workflow exists, so no task event can precede them.
   const queued = tasks.map((t) => ({
+    id: eventId(jobId, `publish-queued ${taskLabel(t)}`, 0),
     type: "queued" as const,
     data: { jobId, provider: t.provider, variantIndex: t.variantIndex },
   }));
-  const published = await publishEventBatch(env, body.sessionId, queued);
+  const published = await publishEventBatch(env, body.sessionId, queued, { watchJob: jobId });
   if (!published.ok) log.error("job.queued_publish_failed", { jobId, error: published.message });
 
   try {
@@ -241,15 +238,7 @@ export async function submitJob(env: AppEnv, sub: Submission, log: Logger): Prom
     await publishEventBatch(
       env,
       body.sessionId,
-      tasks.map((t) => ({
-        type: "fail" as const,
-        data: {
-          jobId,
-          provider: t.provider,
-          variantIndex: t.variantIndex,
-          error: "the job could not be started",
-        },
-      })),
+      tasks.map((t) => taskFailEvent(jobId, t, "the job could not be started")),
     );
     throw new ApiError("internal", "The job could not be started; nothing was kept. Try again.");
   }

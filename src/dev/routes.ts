@@ -1,26 +1,19 @@
 /**
- * Development-only tools (ENVIRONMENT=development, i.e. `npm run dev`): publish events to a session so
- * a frontend or the fan-out benchmark can drive a stream without running jobs. Everywhere else these
- * routes answer 404, exactly like an unknown route.
+ * Development-only tools, mounted only when ENVIRONMENT=development (`npm run dev`; see src/index.ts):
+ * publish events to a session so a frontend or a benchmark can drive a stream without running jobs,
+ * the benchmark floor, synthetic views, and evicting a session actor (the reliability suite).
+ * Everywhere else these routes do not exist: they answer 404 like any unknown route.
  */
 import { z } from "@hono/zod-openapi";
-import { createMiddleware } from "hono/factory";
 import { localAdapter } from "../adapters/local/local.adapter";
 import { analyzeImage } from "../agents/tools/images";
 import { envelopeFrame } from "../durable-objects/event-log";
 import { sessionActor } from "../lib/actor";
 import { ApiError } from "../lib/errors";
-import type { HonoEnv } from "../lib/hono";
 import { newId } from "../lib/ids";
 import { commonErrors, createRouter, defineRoute, jsonBody, jsonResponse, writeErrors } from "../lib/openapi";
 import { PublishEventSchema, SessionIdSchema } from "../lib/ws-events";
 import type { ViewMessage } from "../queues/view-message";
-
-const devOnly = createMiddleware<HonoEnv>(async (c, next) => {
-  if (c.env.ENVIRONMENT !== "development")
-    throw new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`);
-  return next();
-});
 
 const PublishBatchSchema = z
   .object({
@@ -38,7 +31,6 @@ const publishRoute = defineRoute({
   tags: ["Development"],
   summary: "Publish events to a session (ENVIRONMENT=development only)",
   security: [{ ApiKey: [] }],
-  middleware: [devOnly],
   request: {
     params: z.object({ sessionId: SessionIdSchema.openapi({ param: { name: "sessionId", in: "path" } }) }),
     body: jsonBody(PublishBatchSchema),
@@ -77,7 +69,6 @@ const floorRoute = defineRoute({
   tags: ["Development"],
   summary: "Benchmark floor: the same count of R2 puts, D1 writes and actor posts a job makes, done directly",
   security: [{ ApiKey: [] }],
-  middleware: [devOnly],
   request: { body: jsonBody(FloorSchema) },
   responses: {
     200: jsonResponse(z.object({ ms: z.number() }), "How long the effects took"),
@@ -96,7 +87,6 @@ const enqueueViewsRoute = defineRoute({
   tags: ["Development"],
   summary: "Enqueue synthetic view messages for an artifact (the view-log benchmark)",
   security: [{ ApiKey: [] }],
-  middleware: [devOnly],
   request: { body: jsonBody(EnqueueViewsSchema) },
   responses: {
     202: jsonResponse(z.object({ enqueued: z.number().int() }), "Enqueued"),
@@ -105,7 +95,31 @@ const enqueueViewsRoute = defineRoute({
   },
 });
 
+const evictRoute = defineRoute({
+  method: "post",
+  path: "/sessions/{sessionId}/evict",
+  tags: ["Development"],
+  summary: "Evict a session actor as the platform would: sockets dropped, storage kept",
+  security: [{ ApiKey: [] }],
+  request: {
+    params: z.object({ sessionId: SessionIdSchema.openapi({ param: { name: "sessionId", in: "path" } }) }),
+    body: jsonBody(z.object({}).openapi("DevEvict")),
+  },
+  responses: {
+    202: jsonResponse(z.object({ evicted: z.literal(true) }), "Evicted"),
+    ...commonErrors,
+    ...writeErrors,
+  },
+});
+
 export const devRoutes = createRouter()
+  .openapi(evictRoute, async (c) => {
+    // ctx.abort() inside the actor rejects this call by design: the eviction is the expected outcome.
+    await sessionActor(c.env, c.req.valid("param").sessionId)
+      .evict()
+      .catch(() => undefined);
+    return c.json({ evicted: true as const }, 202);
+  })
   .openapi(enqueueViewsRoute, async (c) => {
     const { artifactId, count } = c.req.valid("json");
     const now = Date.now();

@@ -1,0 +1,41 @@
+/**
+ * A per-isolate bound on concurrent work. Under a burst (25 jobs × 8 variants) every task would
+ * otherwise decode and encode images at once: the local Images service drops connections and an
+ * isolate meets its memory limit. With the gate, the surplus waits its turn instead of failing.
+ *
+ * Waiters poll with their own timers rather than being woken by the releasing caller, because the
+ * holder and the waiter may belong to different requests (workflow instances), and workerd does not
+ * want one request's promise resolved from another's context.
+ */
+
+export class Gate {
+  private active = 0;
+
+  constructor(
+    private readonly limit: number,
+    private readonly pollMs = 15,
+  ) {}
+
+  /** How many holders run now (for tests and logs). */
+  get running(): number {
+    return this.active;
+  }
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.active >= this.limit) {
+      await new Promise((resolve) => setTimeout(resolve, this.pollMs + Math.random() * this.pollMs));
+    }
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+    }
+  }
+}
+
+/** Images binding work (rasterize, renditions, analysis) at most this many at a time per isolate. */
+export const IMAGES_CONCURRENCY = 4;
+
+/** The one gate every Images-heavy step and the local provider pass through. */
+export const imagesGate = new Gate(IMAGES_CONCURRENCY);
