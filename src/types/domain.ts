@@ -18,7 +18,6 @@ export interface KnowledgeTip {
   append?: string;
 }
 
-
 export interface JobTask {
   id: string;
   jobId: string;
