@@ -17,16 +17,20 @@ async function freePort() {
 
 const PERSIST = ".wrangler/bench";
 
-/** Migrates and seeds the benchmark's own local state, as `npm run dev` does for the default one. */
-function prepareState() {
+/** Migrates and seeds a local state dir, as `npm run dev` does for the default one. */
+function prepareState(persist) {
   const run = (args) =>
-    execFileSync("npx", ["wrangler", ...args, "--local", "--persist-to", PERSIST], { stdio: "ignore" });
+    execFileSync("npx", ["wrangler", ...args, "--local", "--persist-to", persist], { stdio: "ignore" });
   run(["d1", "migrations", "apply", "picasso-backend"]);
   run(["d1", "execute", "picasso-backend", "--file", "seed/knowledge_base.sql"]);
 }
 
-export async function startDevServer({ vars = {} } = {}) {
-  prepareState();
+/**
+ * `persist`: the state dir (default .wrangler/bench); `prepare: false` reuses it as it is (a restart
+ * on the same state). `kill9()` kills the whole process group with SIGKILL, as a crash would.
+ */
+export async function startDevServer({ vars = {}, persist = PERSIST, prepare = true } = {}) {
+  if (prepare) prepareState(persist);
   const port = await freePort();
   const key = "bench-key";
   const varArgs = Object.entries({ ENVIRONMENT: "development", API_KEYS: key, ...vars }).flatMap(([k, v]) => [
@@ -44,7 +48,7 @@ export async function startDevServer({ vars = {} } = {}) {
       "--port",
       String(port),
       "--persist-to",
-      ".wrangler/bench",
+      persist,
       ...varArgs,
     ],
     { stdio: ["ignore", "pipe", "pipe"], detached: true },
@@ -66,13 +70,15 @@ export async function startDevServer({ vars = {} } = {}) {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  const stop = () => {
+  const signalGroup = (signal) => {
     try {
-      process.kill(-child.pid, "SIGTERM");
+      process.kill(-child.pid, signal);
     } catch {
       // already gone
     }
   };
+  const stop = () => signalGroup("SIGTERM");
+  const exited = new Promise((resolve) => child.once("exit", resolve));
   // Never leave a workerd behind when the benchmark is interrupted.
   for (const signal of ["SIGINT", "SIGTERM"]) {
     process.once(signal, () => {
@@ -87,5 +93,10 @@ export async function startDevServer({ vars = {} } = {}) {
     /** Everything wrangler dev printed so far (the Worker's JSON log lines included). */
     output: () => output,
     stop,
+    /** SIGKILL to the whole group (workerd included); resolves once the process has exited. */
+    async kill9() {
+      signalGroup("SIGKILL");
+      await exited;
+    },
   };
 }

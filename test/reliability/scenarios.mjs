@@ -1,0 +1,280 @@
+// The reliability scenarios. Each returns rows { figure, goal, measured, pass } for RELIABILITY.md.
+import { execFileSync } from "node:child_process";
+import { api, seqProblem, sleep, subscriber, subscribers, until } from "./clients.mjs";
+
+const TERMINAL = new Set(["complete", "failed", "cancelled"]);
+let sessions = 0;
+const sessionId = (name) => `rel-${name}-${Date.now()}-${sessions++}`;
+
+async function waitTerminal(http, jobIds, timeoutMs) {
+  const jobs = new Map();
+  await until(
+    "every job terminal",
+    async () => {
+      for (const id of jobIds) {
+        if (jobs.has(id) && TERMINAL.has(jobs.get(id).status)) continue;
+        const res = await http.get(`/api/jobs/${id}`);
+        if (res.status === 200) jobs.set(id, res.json);
+      }
+      return jobIds.every((id) => TERMINAL.has(jobs.get(id)?.status));
+    },
+    timeoutMs,
+    2000,
+  ).catch(() => undefined);
+  return jobs;
+}
+
+const pct = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+};
+
+/** Subscribers on one session, then jobs × local variants back to back. */
+export async function load(server, { subs, jobs, variants }) {
+  const http = api(server.base, server.key);
+  const project = await http.project("reliability load");
+  const session = sessionId("load");
+  const clients = await subscribers(server.base, session, subs);
+  const statuses = [];
+  const latencies = [];
+  const jobIds = [];
+  for (let i = 0; i < jobs; i++) {
+    const started = performance.now();
+    const res = await http.post(`/api/projects/${project}/jobs`, {
+      prompt: `reliability load ${i}: a harbour at dusk with ${i % 5} boats, teal and gold`,
+      providers: ["local"],
+      variants,
+      sessionId: session,
+    });
+    latencies.push(performance.now() - started);
+    statuses.push(res.status);
+    if (res.status === 202) jobIds.push(res.json.jobId);
+  }
+  const final = await waitTerminal(http, jobIds, 8 * 60_000);
+  const tasks = [...final.values()].flatMap((j) => j.tasks);
+  const failed = tasks.filter((t) => t.status === "failed");
+  const terminal = jobIds.filter((id) => TERMINAL.has(final.get(id)?.status)).length;
+  await sleep(2000);
+  const last = Math.max(...clients.map((c) => c.lastSeq()));
+  const problems = clients.map((c) => seqProblem(c.envelopes, last)).filter(Boolean);
+  const completes =
+    clients[0]?.envelopes.filter((e) => e.type === "complete" && e.data.provider === undefined).length ?? 0;
+  for (const c of clients) c.close();
+  const accepted = statuses.filter((s) => s === 202).length;
+  return [
+    {
+      figure: `load: ${jobs} jobs × ${variants} local variants, ${subs} subscribers on one session — submissions`,
+      goal: `${jobs} × 202`,
+      measured: `${accepted} × 202${accepted < jobs ? ` (others: ${statuses.filter((s) => s !== 202).join(", ")})` : ""}; POST latency p50 ${pct(latencies, 50).toFixed(0)} ms, p99 ${pct(latencies, 99).toFixed(0)} ms`,
+      pass: accepted === jobs,
+    },
+    {
+      figure: "load — tasks and jobs",
+      goal: "0 failed tasks, every job terminal",
+      measured: `${failed.length} failed of ${tasks.length} tasks${failed[0] ? ` (e.g. "${failed[0].error}")` : ""}; ${terminal}/${jobIds.length} jobs terminal; ${completes} job-level completes streamed`,
+      pass: failed.length === 0 && terminal === jobs && completes === jobs,
+    },
+    {
+      figure: "load — delivery",
+      goal: "every client receives every event once, in seq order",
+      measured: `${clients.length - problems.length}/${clients.length} clients got all ${last} events in order${problems[0] ? ` (first problem: ${problems[0]})` : ""}`,
+      pass: problems.length === 0,
+    },
+  ];
+}
+
+/** Jobs against the misbehaving OpenAI stub: every job ends, GET agrees with the stream, no key leaks. */
+export async function providerFaults(server, stub, secret, { jobs, variants }) {
+  const http = api(server.base, server.key);
+  const project = await http.project("reliability faults");
+  const session = sessionId("faults");
+  const client = subscriber(server.base, session);
+  await client.open();
+  const jobIds = [];
+  for (let i = 0; i < jobs; i++) {
+    const res = await http.post(`/api/projects/${project}/jobs`, {
+      prompt: `fault drill ${i}`,
+      providers: ["openai"],
+      variants,
+      sessionId: session,
+    });
+    if (res.status === 202) jobIds.push(res.json.jobId);
+  }
+  const final = await waitTerminal(http, jobIds, 6 * 60_000);
+  await sleep(1500);
+  let disagreements = 0;
+  let checked = 0;
+  const outcome = { complete: 0, failed: 0 };
+  for (const id of jobIds) {
+    const job = final.get(id);
+    for (const t of job?.tasks ?? []) {
+      checked++;
+      outcome[t.status === "complete" ? "complete" : "failed"]++;
+      const events = client.envelopes.filter(
+        (e) =>
+          e.data.jobId === id &&
+          e.data.provider === t.provider &&
+          e.data.variantIndex === t.variantIndex &&
+          (e.data.attempt ?? 0) === (t.attempt ?? 0),
+      );
+      const lastType = events.at(-1)?.type;
+      const agrees =
+        (t.status === "complete" && lastType === "complete") ||
+        (t.status === "failed" && lastType === "fail");
+      if (!agrees) disagreements++;
+    }
+  }
+  const everything = JSON.stringify([...final.values()]) + JSON.stringify(client.envelopes);
+  const leaks = everything.split(secret).length - 1;
+  const terminal = jobIds.filter((id) => TERMINAL.has(final.get(id)?.status)).length;
+  client.close();
+  return [
+    {
+      figure: `provider faults: ${jobs} jobs × ${variants} openai variants against a stub answering 30% 500, 10% never, 5% malformed (${JSON.stringify(stub.counts)} requests)`,
+      goal: "every job terminal; each task's GET status agrees with its last stream event; no key in any error",
+      measured: `${terminal}/${jobIds.length} terminal; ${checked - disagreements}/${checked} tasks agree (${outcome.complete} complete, ${outcome.failed} failed); key found ${leaks} times`,
+      pass: terminal === jobs && jobIds.length === jobs && disagreements === 0 && leaks === 0,
+    },
+  ];
+}
+
+/** The job's status read straight from the local D1 file (no API call, so nothing reconciles it). */
+function statusFromD1(persist, jobId) {
+  try {
+    const out = execFileSync(
+      "npx",
+      [
+        "wrangler",
+        "d1",
+        "execute",
+        "picasso-backend",
+        "--local",
+        "--persist-to",
+        persist,
+        "--json",
+        "--command",
+        `SELECT status FROM jobs WHERE id = '${jobId}'`,
+      ],
+      { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
+    );
+    return JSON.parse(out)[0]?.results?.[0]?.status;
+  } catch {
+    return undefined;
+  }
+}
+
+/** kill -9 of the dev server mid-job, restart on the same state, nobody asks: the job ends by itself. */
+export async function killMidJob(start) {
+  const persist = ".wrangler/reliability-kill";
+  let server = await start({ persist, vars: { LOCAL_PROVIDER_DELAY_MS: "4000" } });
+  let http = api(server.base, server.key);
+  const project = await http.project("reliability kill");
+  const session = sessionId("kill");
+  const watcher = subscriber(server.base, session);
+  await watcher.open();
+  const res = await http.post(`/api/projects/${project}/jobs`, {
+    prompt: "killed mid-way",
+    providers: ["local"],
+    variants: 3,
+    sessionId: session,
+  });
+  const jobId = res.json.jobId;
+  await until("a running task", async () => watcher.envelopes.some((e) => e.type === "running"), 30_000, 100);
+  await server.kill9();
+  const restartedAt = Date.now();
+  server = await start({ persist, prepare: false, vars: { LOCAL_PROVIDER_DELAY_MS: "4000" } });
+  http = api(server.base, server.key);
+  const status = await until(
+    "the job terminal (read from D1, no API call)",
+    async () => {
+      const s = statusFromD1(persist, jobId);
+      return TERMINAL.has(s) ? s : undefined;
+    },
+    150_000,
+    3000,
+  ).catch(() => "still not terminal");
+  const endedAfterS = (Date.now() - restartedAt) / 1000;
+  const job = (await http.get(`/api/jobs/${jobId}`)).json;
+  const replay = subscriber(server.base, session);
+  await replay.open(0);
+  await sleep(1500);
+  const jobEvents = replay.envelopes.filter((e) => e.data.jobId === jobId);
+  const ended = jobEvents.some((e) => e.type === "complete" && e.data.provider === undefined);
+  const gap = seqProblem(replay.envelopes, replay.lastSeq());
+  replay.close();
+  server.stop();
+  const how = job?.metadata?.recovery ? JSON.stringify(job.metadata.recovery) : "no recovery record";
+  return [
+    {
+      figure: "kill -9 of wrangler dev mid-job (3 local variants, 4 s each), restart on the same state",
+      goal: "job terminal within 2 minutes by itself; its events replayable by ?since=0",
+      measured: `${status} after ${endedAfterS.toFixed(0)} s (tasks: ${job?.tasks?.map((t) => t.status).join(", ")}; recovery: ${how}); replay: ${jobEvents.length} events, job-level complete ${ended ? "present" : "missing"}, ${gap ?? "gapless"}`,
+      pass: TERMINAL.has(status) && endedAfterS <= 120 && ended && gap === null,
+    },
+  ];
+}
+
+/** Concurrent submissions with one Idempotency-Key. */
+export async function idempotentBurst(server, count) {
+  const http = api(server.base, server.key);
+  const project = await http.project("reliability idempotency");
+  const body = { prompt: "once only", providers: ["local"], sessionId: sessionId("idem") };
+  const results = await Promise.all(
+    Array.from({ length: count }, () =>
+      http.post(`/api/projects/${project}/jobs`, body, { "idempotency-key": "one-key" }),
+    ),
+  );
+  const bodies = new Set(results.map((r) => r.text));
+  const jobs = new Set(results.map((r) => r.json?.jobId));
+  const statuses = results.map((r) => r.status);
+  return [
+    {
+      figure: `${count} concurrent submissions with one Idempotency-Key`,
+      goal: `one job, ${count} identical 202 bodies`,
+      measured: `${jobs.size} job(s), ${statuses.filter((s) => s === 202).length} × 202, ${bodies.size} distinct body/bodies`,
+      pass: jobs.size === 1 && bodies.size === 1 && statuses.every((s) => s === 202),
+    },
+  ];
+}
+
+/** The session actor evicted while subscribers listen; they reconnect with ?since= and miss nothing. */
+export async function eviction(server, { subs, batches, perBatch }) {
+  const http = api(server.base, server.key);
+  const session = sessionId("evict");
+  const clients = await subscribers(server.base, session, subs);
+  const event = {
+    type: "progress",
+    data: { jobId: "evict-drill", provider: "local", variantIndex: 0, progress: 1 },
+  };
+  let published = 0;
+  for (let b = 0; b < batches; b++) {
+    if (b === Math.floor(batches / 2)) {
+      await http.post(`/api/dev/sessions/${session}/evict`, {});
+      await until(
+        "every subscriber dropped",
+        async () => clients.every((c) => !c.isOpen()),
+        15_000,
+        100,
+      ).catch(() => undefined);
+      const dropped = clients.filter((c) => !c.isOpen()).length;
+      for (let i = 0; i < clients.length; i += 25)
+        await Promise.all(clients.slice(i, i + 25).map((c) => (c.isOpen() ? null : c.reconnect())));
+      clients.dropped = dropped;
+    }
+    const res = await http.post(`/api/dev/sessions/${session}/events`, {
+      events: Array.from({ length: perBatch }, () => event),
+    });
+    if (res.status === 202) published += perBatch;
+  }
+  await sleep(2000);
+  const problems = clients.map((c) => seqProblem(c.envelopes, published)).filter(Boolean);
+  for (const c of clients) c.close();
+  return [
+    {
+      figure: `actor evicted while ${subs} subscribers listen (${published} events, eviction half-way)`,
+      goal: "they reconnect with since → 0 events missing",
+      measured: `${clients.dropped ?? 0} sockets dropped by the eviction; ${clients.length - problems.length}/${clients.length} clients hold all ${published} events in order${problems[0] ? ` (first problem: ${problems[0]})` : ""}`,
+      pass: problems.length === 0 && published === batches * perBatch,
+    },
+  ];
+}
