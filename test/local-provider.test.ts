@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { injectsFailure, localAdapter } from "../src/adapters/local/local.adapter";
 import { COLOR_WORDS, paletteFor } from "../src/adapters/local/palette";
-import { renderSvg } from "../src/adapters/local/render-svg";
+import { CAPTION_LENGTH, captionLines, renderSvg } from "../src/adapters/local/render-svg";
 import { createRandom, hashString } from "../src/adapters/local/seeded-random";
 import { type ImageOp, type ImageOpKind, ProviderError } from "../src/adapters/provider.types";
 import { analyzeImage } from "../src/agents/tools/images";
@@ -90,12 +90,31 @@ describe("renderSvg", () => {
     expect(paletteFor("Grey skies", "s").colors[0]).toBe(COLOR_WORDS.grey);
   });
 
-  it("XML-escapes the caption and keeps only its first 40 characters", () => {
+  it("XML-escapes the caption and wraps it at word boundaries, never cutting a word that fits", () => {
     const svg = renderSvg(`<script>&"'</script> ${"x".repeat(60)}`, 0, "s");
-    expect(svg).toContain("&lt;script&gt;&amp;&quot;&apos;&lt;/script&gt;");
+    expect(svg).toContain(">&lt;script&gt;&amp;&quot;&apos;&lt;/script&gt;</text>");
     expect(svg).not.toContain("<script>");
-    expect(svg).toContain(`&gt; ${"x".repeat(19)}</text>`);
+    // A single word longer than a line is the only thing ever cut, with an ellipsis.
+    expect(svg).toContain(`>${"x".repeat(39)}\u2026</text>`);
     expect(renderSvg("bad\u0000char", 0, "s")).toContain(">badchar</text>");
+
+    const prompt =
+      "a teal lighthouse at dusk, gold sky, balanced palette, soft light, wide angle, dramatic clouds";
+    expect(captionLines(prompt)).toEqual([
+      "a teal lighthouse at dusk, gold sky,",
+      "balanced palette, soft light, wide\u2026",
+    ]);
+    for (const line of captionLines(prompt))
+      expect(Array.from(line).length).toBeLessThanOrEqual(CAPTION_LENGTH);
+    // Every caption word is a whole word of the prompt (the ellipsis aside).
+    const words = new Set(prompt.split(" "));
+    for (const word of captionLines(prompt).join(" ").replace("\u2026", "").split(" "))
+      expect(words).toContain(word);
+    expect(captionLines("short prompt")).toEqual(["short prompt"]);
+    expect(captionLines("   ")).toEqual([]);
+    const two = renderSvg(prompt, 0, "s");
+    expect(two.match(/<text /g)).toHaveLength(2);
+    expect(two).toContain(">balanced palette, soft light, wide\u2026</text>");
   });
 });
 
@@ -116,7 +135,7 @@ describe("localAdapter", () => {
     });
     expect(result.providerMeta).toMatchObject({
       mode: "offline",
-      model: "local-svg-v1",
+      model: "local-svg-v2",
       width: 512,
       height: 512,
     });

@@ -1,8 +1,10 @@
 /** The artifact registry: the generators this deployment has, by id. */
+import { documentGenerators } from "./documents";
 import { lookbookGenerator } from "./lookbook/generator";
+import { pageGenerators } from "./pages";
 import type { ArtifactGenerator } from "./types";
 
-const generators: ArtifactGenerator[] = [lookbookGenerator];
+const generators: ArtifactGenerator[] = [lookbookGenerator, ...pageGenerators, ...documentGenerators];
 
 export function listGenerators(): ArtifactGenerator[] {
   return generators;

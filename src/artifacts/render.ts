@@ -1,7 +1,8 @@
 /**
  * Rendering an artifact: its template (the type's default is put in R2 on first use) filled with
  * the generator's data and the user's configuration. Published only when no placeholder is missing;
- * the content goes to R2 with its content type and Content-Security-Policy.
+ * the content goes to R2 with its content type and Content-Security-Policy, after the image
+ * renditions an HTML page uses have been made.
  */
 import { z } from "zod";
 import type { AppEnv } from "../lib/env";
@@ -11,6 +12,7 @@ import { type ArtifactOptions, ArtifactOptionsSchema } from "../schemas/artifact
 import type { Artifact } from "../types/domain";
 import { contentSecurityPolicy } from "./csp";
 import { getGenerator } from "./registry";
+import { warmPageRenditions } from "./renditions";
 import { analyzeTemplate, extractPlaceholders, fillTemplate, type PlaceholderContext } from "./template";
 import type { ArtifactGenerator } from "./types";
 
@@ -89,13 +91,8 @@ export async function renderContent(env: AppEnv, artifact: Artifact, origin: str
   const generator = generatorOf(artifact);
   const template = await loadTemplate(env, artifact);
   const url = publicUrl(origin, artifact);
-  const { values } = await generator.generate({
-    env,
-    artifact,
-    options: optionsOf(artifact),
-    origin,
-    publicUrl: url,
-  });
+  const input = { env, artifact, options: optionsOf(artifact), origin, publicUrl: url };
+  const { values } = await generator.generate(input);
   const userValues = Object.fromEntries(
     Object.entries(artifact.configuration).filter(([k]) => PLACEHOLDER_KEY.test(k)),
   );
@@ -115,7 +112,14 @@ export async function renderContent(env: AppEnv, artifact: Artifact, origin: str
     };
   }
   const key = contentKey(artifact.id);
+  if (generator.build) {
+    const built = await generator.build(input);
+    await env.BUCKET.put(key, built.body, { httpMetadata: { contentType: built.contentType } });
+    return { ...base, status: "published", contentR2Key: key, contentType: built.contentType };
+  }
   const contentType = "text/html; charset=utf-8";
+  // Before the page goes out: its images are then as fast on the first view as on the second.
+  await warmPageRenditions(env, origin, output);
   await env.BUCKET.put(key, output, {
     httpMetadata: { contentType },
     customMetadata: { csp: await contentSecurityPolicy(output) },

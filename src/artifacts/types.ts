@@ -18,6 +18,13 @@ export interface GeneratedValues {
   values: Record<string, FillValue>;
 }
 
+/** The finished bytes of a type whose output is not a filled HTML template (JSON, CSV, PDF, GIF, a script). */
+export interface BuiltContent {
+  body: string | Uint8Array;
+  /** Served as is, e.g. `application/json`, `text/csv; charset=utf-8`, `image/gif`. */
+  contentType: string;
+}
+
 export interface ArtifactGenerator {
   id: string;
   name: string;
@@ -28,4 +35,9 @@ export interface ArtifactGenerator {
   /** The URL path prefix of its public pages. */
   publicPath: "/public/lookbook" | "/public/artifact";
   generate(input: GenerateInput): Promise<GeneratedValues>;
+  /**
+   * Types whose content is not a filled HTML template build it directly; the template is then only
+   * used for its placeholders (customize), and the built bytes are what is published.
+   */
+  build?(input: GenerateInput): Promise<BuiltContent>;
 }

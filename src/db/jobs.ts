@@ -4,7 +4,8 @@ import { parseStoredJson } from "../lib/json";
 import { ImageOpKinds, ProviderIds } from "../lib/vocabulary";
 import type { Job, JobStatus, JobTask } from "../types/domain";
 
-interface JobRow {
+/** A `jobs` row as D1 returns it. */
+export interface JobRow {
   id: string;
   project_id: string;
   session_id: string;
@@ -23,7 +24,8 @@ interface JobRow {
   origin: string | null;
 }
 
-interface TaskRow {
+/** A `job_tasks` row as D1 returns it. */
+export interface TaskRow {
   id: string;
   job_id: string;
   ordinal: number;
@@ -50,7 +52,8 @@ const RequestJsonSchema = z.object({
 });
 const MetadataSchema = z.record(z.string(), z.unknown());
 
-function toJob(row: JobRow): Job {
+/** A jobs row as the domain type (request and metadata JSON parsed with zod). */
+export function toJob(row: JobRow): Job {
   const request = parseStoredJson(
     row.request_json,
     RequestJsonSchema,
@@ -79,7 +82,8 @@ function toJob(row: JobRow): Job {
   };
 }
 
-function toTask(row: TaskRow): JobTask {
+/** A job_tasks row as the domain type. */
+export function toTask(row: TaskRow): JobTask {
   return {
     id: row.id,
     jobId: row.job_id,

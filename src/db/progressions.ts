@@ -6,7 +6,8 @@ import { ProviderIdSchema } from "../schemas/common";
 import type { ProgressionQuery } from "../schemas/progressions";
 import type { Progression } from "../types/domain";
 
-interface ProgressionRow {
+/** An `image_progressions` row as D1 returns it. */
+export interface ProgressionRow {
   id: string;
   project_id: string;
   parent_progression_id: string | null;
@@ -32,7 +33,8 @@ interface ProgressionRow {
 const Strings = z.array(z.string());
 const Meta = z.record(z.string(), z.unknown());
 
-function toProgression(row: ProgressionRow): Progression {
+/** A progression row as the domain type (JSON columns parsed with zod). */
+export function toProgression(row: ProgressionRow): Progression {
   return {
     id: row.id,
     projectId: row.project_id,

@@ -69,6 +69,29 @@ async function instanceStatus(env: AppEnv, jobId: string): Promise<string> {
 
 const GONE = new Set(["missing", "errored", "terminated", "complete"]);
 
+/** How long a resume waits for the workflow's first heartbeat. */
+const RESUME_WAIT_MS = 15_000;
+
+/**
+ * Waits until the job's heartbeat is newer than `since` (the resumed run's first act), up to
+ * `timeoutMs`. Staying here matters locally: the engine's re-initialisation is the binding's
+ * waitUntil work, and it only reliably gets going while the caller's context is still alive.
+ */
+async function heartbeatAfter(
+  env: AppEnv,
+  jobId: string,
+  since: number,
+  timeoutMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const job = await getJob(env.DB, jobId);
+    if (!job || isTerminal(job.status) || (job.heartbeatAt ?? 0) > since) return true;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return false;
+}
+
 /** Looks at one job and resumes or ends it when its workflow has gone quiet. Safe to run concurrently. */
 export async function reconcileJob(
   env: AppEnv,
@@ -92,11 +115,13 @@ export async function reconcileJob(
       log.info("job.resume_refused", { jobId, status, error: errorText(err) });
     }
     await mergeJobMetadata(env.DB, jobId, { recovery: { resumedAt: now, workflowStatus: status } }, now);
+    const alive = await heartbeatAfter(env, jobId, now, RESUME_WAIT_MS);
     log.warn("job.resumed", {
       jobId,
       sessionId: job.sessionId,
       workflowStatus: status,
       quietMs: now - lastSign,
+      alive,
     });
     return "resumed";
   }

@@ -1,7 +1,8 @@
-/** Artifacts: types, create, read, associate, customize (the artifact agent), render, views. */
+/** Artifacts: types, create, read, associate, customize (the artifact agent), render, views, votes. */
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { customizeTurn } from "../agents/artifact.agent";
+import { votesOf } from "../artifacts/interactions";
 import { listGenerators } from "../artifacts/registry";
 import { associateProject, createArtifact, rerenderArtifact, toApiArtifact } from "../artifacts/service";
 import { getArtifact } from "../db/artifacts";
@@ -19,6 +20,7 @@ import {
   CustomizeReplySchema,
   CustomizeSchema,
   ViewStatsSchema,
+  VoteTallySchema,
 } from "../schemas/artifacts";
 import { IdParamSchema } from "../schemas/common";
 
@@ -117,6 +119,15 @@ const viewsRoute = defineRoute({
   responses: { 200: jsonResponse(ViewStatsSchema, "Totals, by country, most recent"), ...commonErrors },
 });
 
+const votesRoute = defineRoute({
+  method: "get",
+  path: "/artifacts/{id}/votes",
+  tags,
+  summary: "A voting deck's votes: the total and the count per image",
+  request: { params: IdParamSchema },
+  responses: { 200: jsonResponse(VoteTallySchema, "Total and votes by progression id"), ...commonErrors },
+});
+
 async function mustGet(c: Context<HonoEnv>, id: string) {
   const artifact = await getArtifact(c.env.DB, id);
   if (!artifact) throw notFound("artifact");
@@ -182,4 +193,8 @@ export const artifactsRoutes = createRouter()
   .openapi(viewsRoute, async (c) => {
     const artifact = await mustGet(c, c.req.valid("param").id);
     return c.json(await viewStats(c.env.DB, artifact.id), 200);
+  })
+  .openapi(votesRoute, async (c) => {
+    const artifact = await mustGet(c, c.req.valid("param").id);
+    return c.json(await votesOf(c.env, artifact), 200);
   });

@@ -1,17 +1,28 @@
 /**
  * Public artifact pages (no key): the rendered content from R2 (through the Cache API) with its
  * content type, short caching with ETag/304, a strict CSP for HTML, and one view message per page
- * served, sent in waitUntil so the response never waits for it.
+ * served, sent in waitUntil so the response never waits for it. Visitors comment on review boards
+ * and vote on voting decks here too (rate-limited per IP, small JSON bodies).
  */
 
 import type { Context } from "hono";
-import { Hono } from "hono";
+import { addComment, vote } from "../artifacts/interactions";
 import { publicCacheKey } from "../artifacts/public-cache";
 import { getPublishedPage } from "../db/artifacts";
 import { ApiError } from "../lib/errors";
 import type { HonoEnv } from "../lib/hono";
 import { newId } from "../lib/ids";
+import { commonErrors, createRouter, defineRoute, jsonBody, jsonResponse } from "../lib/openapi";
+import { limitBody } from "../middleware/body";
 import type { ViewMessage } from "../queues/view-message";
+import {
+  CommentSchema,
+  CreateCommentSchema,
+  CreateVoteSchema,
+  SlugParamSchema,
+  VoteResultSchema,
+} from "../schemas/artifacts";
+import { ErrorSchema } from "../schemas/common";
 
 const SLUG = /^[A-Za-z0-9_-]{10,64}$/;
 /** Carries the artifact id inside the cached copy; never sent to clients. */
@@ -55,7 +66,59 @@ function viewMessage(c: Context<HonoEnv>, artifactId: string): ViewMessage {
   };
 }
 
-export const publicRoutes = new Hono<HonoEnv>().get("/:kind{lookbook|artifact}/:slug", async (c) => {
+/** A comment is at most 2,000 characters: a body this large is not one. */
+export const MAX_INTERACTION_BYTES = 16 * 1024;
+const tags = ["Public"];
+const errors = {
+  ...commonErrors,
+  413: jsonResponse(ErrorSchema, "Body too large"),
+  415: jsonResponse(ErrorSchema, "Not JSON"),
+  429: jsonResponse(ErrorSchema, "Too many requests from this address (Retry-After)"),
+} as const;
+
+const commentRoute = defineRoute({
+  method: "post",
+  path: "/artifact/{slug}/comments",
+  tags,
+  summary: "Comment on a review board (optionally pinned at x, y of one of its images)",
+  middleware: limitBody(MAX_INTERACTION_BYTES, "Comment"),
+  request: { params: SlugParamSchema, body: jsonBody(CreateCommentSchema) },
+  responses: { 201: jsonResponse(CommentSchema, "The stored comment"), ...errors },
+});
+
+const voteRoute = defineRoute({
+  method: "post",
+  path: "/artifact/{slug}/votes",
+  tags,
+  summary: "Vote for an image of a voting deck (one vote per visitor IP per deck)",
+  middleware: limitBody(MAX_INTERACTION_BYTES, "Vote"),
+  request: { params: SlugParamSchema, body: jsonBody(CreateVoteSchema) },
+  responses: {
+    201: jsonResponse(VoteResultSchema, "The vote was counted"),
+    200: jsonResponse(VoteResultSchema, "This visitor had already voted in this deck: nothing changed"),
+    ...errors,
+  },
+});
+
+const clientIp = (c: Context<HonoEnv>): string => c.req.header("cf-connecting-ip") ?? "unknown";
+const requestOrigin = (c: Context<HonoEnv>): string => new URL(c.req.url).origin;
+
+export const publicRoutes = createRouter();
+
+publicRoutes.openapi(commentRoute, async (c) => {
+  const { slug } = c.req.valid("param");
+  const comment = await addComment(c.env, requestOrigin(c), slug, clientIp(c), c.req.valid("json"));
+  return c.json(comment, 201);
+});
+
+publicRoutes.openapi(voteRoute, async (c) => {
+  const { slug } = c.req.valid("param");
+  const { progressionId } = c.req.valid("json");
+  const outcome = await vote(c.env, requestOrigin(c), slug, clientIp(c), progressionId);
+  return c.json(outcome, outcome.counted ? 201 : 200);
+});
+
+publicRoutes.get("/:kind{lookbook|artifact}/:slug", async (c) => {
   const slug = c.req.param("slug");
   const kind = c.req.param("kind") === "lookbook" ? "lookbook" : "artifact";
   const unknown = new ApiError("not_found", "No published artifact at this address");

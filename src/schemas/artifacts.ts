@@ -120,3 +120,63 @@ export const TemplateNameParamSchema = z.object({
 export const TemplateStoredSchema = z
   .object({ templateR2Key: z.string(), placeholders: z.array(z.string()) })
   .openapi("TemplateStored");
+
+/** A coordinate on an image, as a fraction of its width or height. */
+const unit = z.number().min(0).max(1);
+
+export const CreateCommentSchema = z
+  .strictObject({
+    text: z.string().trim().min(1).max(2000),
+    author: z.string().trim().max(80).optional(),
+    x: unit.optional().openapi({ description: "Pin position from the left edge, 0..1 of the image width" }),
+    y: unit.optional().openapi({ description: "Pin position from the top edge, 0..1 of the image height" }),
+    progressionId: IdSchema.optional().openapi({ description: "The image of the board the comment is on" }),
+  })
+  .refine((c) => (c.x === undefined) === (c.y === undefined), {
+    message: "x and y go together",
+    path: ["x"],
+  })
+  .refine((c) => c.x === undefined || c.progressionId !== undefined, {
+    message: "a pinned comment (x, y) needs the progressionId of its image",
+    path: ["progressionId"],
+  })
+  .openapi("CreateComment");
+
+export const CommentSchema = z
+  .object({
+    id: z.string(),
+    artifactId: z.string(),
+    progressionId: z.string().nullable(),
+    author: z.string().nullable(),
+    text: z.string(),
+    x: z.number().nullable(),
+    y: z.number().nullable(),
+    createdAt: z.number().int(),
+  })
+  .openapi("ArtifactComment");
+
+export const CreateVoteSchema = z.strictObject({ progressionId: IdSchema }).openapi("CreateVote");
+
+export const VoteTallySchema = z
+  .object({
+    total: z.number().int(),
+    byProgression: z.record(z.string(), z.number().int()),
+  })
+  .openapi("VoteTally");
+
+export const VoteResultSchema = z
+  .object({
+    progressionId: z.string().openapi({ description: "The image this visitor's vote counts for" }),
+    counted: z.boolean().openapi({ description: "false when this visitor had already voted in the deck" }),
+    votes: VoteTallySchema,
+  })
+  .openapi("VoteResult");
+
+/** A public slug; anything that is not one is simply not found (404), as on the public pages. */
+export const SlugParamSchema = z.object({
+  slug: z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({ param: { name: "slug", in: "path" }, example: "V1StGXR8_Z5jdHi6B-myT" }),
+});

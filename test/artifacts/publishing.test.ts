@@ -7,6 +7,7 @@ import {
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { memoryKey } from "../../src/agents/artifact.agent";
+import { analyzeTemplate, fillTemplate } from "../../src/artifacts/template";
 import worker from "../../src/index";
 import type { AppEnv } from "../../src/lib/env";
 import { escapeHtml } from "../../src/lib/html";
@@ -41,11 +42,31 @@ async function lookbook(projectId: string, body: Record<string, unknown> = {}) {
 const publicPath = (a: ApiArtifact) => new URL(a.publicUrl).pathname;
 
 describe("GET /api/artifacts/types", () => {
-  it("lists the generators that exist", async () => {
+  it("lists all sixteen generators with their outputs", async () => {
     const res = await call("/api/artifacts/types", { key: null });
-    expect(await res.json()).toEqual({
-      types: [expect.objectContaining({ id: "lookbook", name: "Lookbook", output: "html" })],
+    const { types } = (await res.json()) as {
+      types: { id: string; name: string; output: string; description: string }[];
+    };
+    expect(Object.fromEntries(types.map((t) => [t.id, t.output]))).toEqual({
+      lookbook: "html",
+      storyboard: "html",
+      moodboard: "html",
+      "compare-deck": "html",
+      "walkthrough-reel": "video",
+      "provider-benchmark": "json",
+      "judge-report": "html",
+      "prompt-lineage-map": "json",
+      "prompt-recipe-card": "json",
+      "knowledge-pack": "json",
+      "seed-replay-script": expect.any(String),
+      "r2-archive-manifest": "csv",
+      "review-board": "html",
+      "voting-deck": "html",
+      "stakeholder-pdf": "pdf",
+      slideshow: "html",
     });
+    expect(types[0]).toMatchObject({ id: "lookbook", name: "Lookbook" });
+    for (const t of types) expect(t.description.length).toBeGreaterThan(20);
   });
 });
 
@@ -90,11 +111,15 @@ describe("lookbook", () => {
     expect(html.indexOf("newer portrait")).toBeGreaterThan(-1);
     expect(html.indexOf("newer portrait")).toBeLessThan(html.indexOf("older portrait"));
     expect(html).not.toContain("rejected one");
-    expect(html).toContain(`srcset="http://picasso.test/images/${newer.id}?w=320&amp;format=auto 320w`);
+    // The fixture originals are 256 px wide: that is the widest rendition offered (never 320w or more).
+    expect(html).toContain(
+      `src="http://picasso.test/images/${newer.id}?w=256&amp;format=webp" srcset="http://picasso.test/images/${newer.id}?w=256&amp;format=webp 256w"`,
+    );
+    expect(html).toContain(`width="256" height="256"`);
     expect(html).toContain(`<meta property="og:title" content="Autumn looks">`);
     expect(html).toContain(`<meta property="og:url" content="${artifact.publicUrl}">`);
     expect(html).toContain(
-      `<meta property="og:image" content="http://picasso.test/images/${newer.id}?w=1200&amp;format=auto">`,
+      `<meta property="og:image" content="http://picasso.test/images/${newer.id}?w=256&amp;format=jpeg">`,
     );
     expect(html).toContain("Warm portraits");
     expect(html).toContain(older.id);
@@ -304,6 +329,23 @@ describe("PUT /api/templates/:name", () => {
     await expectError(await putTemplate("bad", `<a onclick="go('{{X}}')">x</a>`), 400, "invalid_request");
     await expectError(await putTemplate("bad", `<div style="color:{{X}}">x</div>`), 400, "invalid_request");
     await expectError(await putTemplate("bad", `<img src={{X}}>`), 400, "invalid_request");
+    // A URL placeholder after a scheme the template chose would make "javascript:https://…".
+    const scheme = await expectError(
+      await putTemplate("bad", `<a href="javascript:{{X}}">x</a>`),
+      400,
+      "invalid_request",
+    );
+    expect(scheme.error.message).toBe(
+      'template: {{X}} in href must be the whole value or follow a fixed http(s):// prefix, not "javascript:"',
+    );
+    await expectError(await putTemplate("bad", `<img src="{{A}}{{B}}" alt="">`), 400, "invalid_request");
+    await expectError(await putTemplate("bad", `<a href=" {{X}}">x</a>`), 400, "invalid_request");
+    await expectError(
+      await putTemplate("bad", `<a href="data:text/html,{{X}}">x</a>`),
+      400,
+      "invalid_request",
+    );
+    await expectError(await putTemplate("bad", `<a href='vbscript:{{X}}'>x</a>`), 400, "invalid_request");
     await expectError(
       await putTemplate("bad", "<p>{{X}}</p>", "application/json"),
       415,
@@ -321,6 +363,29 @@ describe("PUT /api/templates/:name", () => {
       401,
       "unauthorized",
     );
+  });
+});
+
+describe("template URL contexts", () => {
+  it("fills a placeholder after a fixed http(s):// prefix as escaped text, and a whole value only with an http(s) URL", async () => {
+    const html = `<a href="https://example.com/tag/{{TAG}}">{{TAG}}</a><a href="{{LINK}}">more</a><p title="{{TAG}}">x</p>`;
+    const analysis = analyzeTemplate(html);
+    if (!analysis.ok) throw new Error(analysis.reason);
+    expect(Object.fromEntries(analysis.contexts)).toEqual({ TAG: "url-part", LINK: "url" });
+    const filled = fillTemplate(
+      html,
+      { TAG: `javascript:alert(1)" onmouseover="x`, LINK: "javascript:alert(1)" },
+      analysis.contexts,
+    );
+    // The scheme stays the template's; the value cannot leave the attribute.
+    expect(filled.output).toContain(
+      `href="https://example.com/tag/javascript:alert(1)&quot; onmouseover=&quot;x"`,
+    );
+    expect(filled.missing).toEqual(["LINK"]);
+    expect(
+      fillTemplate(html, { TAG: "a", LINK: "https://example.com/x?a=1&b=2" }, analysis.contexts).output,
+    ).toContain(`href="https://example.com/x?a=1&amp;b=2"`);
+    expect((await putTemplate("prefixed", html)).status).toBe(201);
   });
 });
 

@@ -2,10 +2,14 @@
 // envelope (and can reconnect with ?since=), and small JSON helpers. Loopback only.
 import WebSocket from "ws";
 
-/** A subscriber that keeps every envelope it receives; `reconnect()` resumes from its last seq. */
-export function subscriber(base, sessionId) {
+/**
+ * A subscriber that keeps every envelope it receives; `reconnect()` resumes from its last seq. With
+ * `autoReconnect`, a socket the server drops is reopened with `?since=<last seq>`, as the stream
+ * contract tells clients to do; `reconnects` counts how often that happened.
+ */
+export function subscriber(base, sessionId, { autoReconnect = false } = {}) {
   const wsBase = base.replace(/^http/, "ws");
-  const sub = { envelopes: [], closes: 0, ws: null };
+  const sub = { envelopes: [], closes: 0, reconnects: 0, ws: null, closing: false };
   const open = (since) =>
     new Promise((resolve, reject) => {
       const qs = since === undefined ? "" : `?since=${since}`;
@@ -16,23 +20,32 @@ export function subscriber(base, sessionId) {
         if (text === "pong") return;
         sub.envelopes.push(JSON.parse(text));
       });
-      ws.on("close", () => sub.closes++);
+      ws.on("close", () => {
+        sub.closes++;
+        if (autoReconnect && !sub.closing && sub.ws === ws) {
+          sub.reconnects++;
+          setTimeout(() => sub.open(sub.lastSeq()).catch(() => undefined), 200);
+        }
+      });
       ws.once("open", () => resolve(sub));
       ws.once("error", reject);
     });
   sub.open = open;
   sub.lastSeq = () => sub.envelopes.at(-1)?.seq ?? 0;
   sub.reconnect = () => open(sub.lastSeq());
-  sub.close = () => sub.ws?.close();
+  sub.close = () => {
+    sub.closing = true;
+    sub.ws?.close();
+  };
   sub.isOpen = () => sub.ws?.readyState === WebSocket.OPEN;
   return sub;
 }
 
 /** Opens `count` subscribers, a few at a time so the accept queue never overflows. */
-export async function subscribers(base, sessionId, count, since) {
+export async function subscribers(base, sessionId, count, since, options) {
   const all = [];
   for (let i = 0; i < count; i += 25) {
-    const batch = Array.from({ length: Math.min(25, count - i) }, () => subscriber(base, sessionId));
+    const batch = Array.from({ length: Math.min(25, count - i) }, () => subscriber(base, sessionId, options));
     await Promise.all(batch.map((s) => s.open(since)));
     all.push(...batch);
   }

@@ -55,6 +55,8 @@ try {
   await step("load", () => load(server, size.load));
   await step("provider faults", () => providerFaults(server, stub, SECRET, size.faults));
 } finally {
+  // The server's log stays behind for diagnosis (.wrangler is not committed).
+  writeFileSync(".wrangler/reliability/server.log", server.output());
   server.stop();
   stub.close();
 }

@@ -1,5 +1,6 @@
 // The reliability scenarios. Each returns rows { figure, goal, measured, pass } for RELIABILITY.md.
 import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { api, seqProblem, sleep, subscriber, subscribers, until } from "./clients.mjs";
 
 const TERMINAL = new Set(["complete", "failed", "cancelled"]);
@@ -34,7 +35,7 @@ export async function load(server, { subs, jobs, variants }) {
   const http = api(server.base, server.key);
   const project = await http.project("reliability load");
   const session = sessionId("load");
-  const clients = await subscribers(server.base, session, subs);
+  const clients = await subscribers(server.base, session, subs, undefined, { autoReconnect: true });
   const statuses = [];
   const latencies = [];
   const jobIds = [];
@@ -54,11 +55,19 @@ export async function load(server, { subs, jobs, variants }) {
   const tasks = [...final.values()].flatMap((j) => j.tasks);
   const failed = tasks.filter((t) => t.status === "failed");
   const terminal = jobIds.filter((id) => TERMINAL.has(final.get(id)?.status)).length;
-  await sleep(2000);
+  // Every job has ended: its job-level complete is the last event it streams.
+  const completesOf = (c) =>
+    c.envelopes.filter((e) => e.type === "complete" && e.data.provider === undefined).length;
+  await until(
+    "every client holding every job-level complete",
+    async () => clients.every((c) => completesOf(c) >= jobIds.length),
+    60_000,
+  ).catch(() => undefined);
+  await sleep(1000);
   const last = Math.max(...clients.map((c) => c.lastSeq()));
   const problems = clients.map((c) => seqProblem(c.envelopes, last)).filter(Boolean);
-  const completes =
-    clients[0]?.envelopes.filter((e) => e.type === "complete" && e.data.provider === undefined).length ?? 0;
+  const completes = Math.min(...clients.map(completesOf));
+  const reconnects = clients.reduce((n, c) => n + c.reconnects, 0);
   for (const c of clients) c.close();
   const accepted = statuses.filter((s) => s === 202).length;
   return [
@@ -77,7 +86,7 @@ export async function load(server, { subs, jobs, variants }) {
     {
       figure: "load — delivery",
       goal: "every client receives every event once, in seq order",
-      measured: `${clients.length - problems.length}/${clients.length} clients got all ${last} events in order${problems[0] ? ` (first problem: ${problems[0]})` : ""}`,
+      measured: `${clients.length - problems.length}/${clients.length} clients got all ${last} events once and in order${problems[0] ? ` (first problem: ${problems[0]})` : ""}; ${reconnects} reconnects with ?since= after the server dropped sockets`,
       pass: problems.length === 0,
     },
   ];
@@ -88,7 +97,7 @@ export async function providerFaults(server, stub, secret, { jobs, variants }) {
   const http = api(server.base, server.key);
   const project = await http.project("reliability faults");
   const session = sessionId("faults");
-  const client = subscriber(server.base, session);
+  const client = subscriber(server.base, session, { autoReconnect: true });
   await client.open();
   const jobIds = [];
   for (let i = 0; i < jobs; i++) {
@@ -202,6 +211,7 @@ export async function killMidJob(start) {
   const ended = jobEvents.some((e) => e.type === "complete" && e.data.provider === undefined);
   const gap = seqProblem(replay.envelopes, replay.lastSeq());
   replay.close();
+  writeFileSync(`${persist}/server.log`, server.output());
   server.stop();
   const how = job?.metadata?.recovery ? JSON.stringify(job.metadata.recovery) : "no recovery record";
   return [
@@ -241,7 +251,7 @@ export async function idempotentBurst(server, count) {
 export async function eviction(server, { subs, batches, perBatch }) {
   const http = api(server.base, server.key);
   const session = sessionId("evict");
-  const clients = await subscribers(server.base, session, subs);
+  const clients = await subscribers(server.base, session, subs, undefined, { autoReconnect: true });
   const event = {
     type: "progress",
     data: { jobId: "evict-drill", provider: "local", variantIndex: 0, progress: 1 },
@@ -249,24 +259,27 @@ export async function eviction(server, { subs, batches, perBatch }) {
   let published = 0;
   for (let b = 0; b < batches; b++) {
     if (b === Math.floor(batches / 2)) {
+      // Each subscriber reopens with ?since=<its last seq> when its socket drops (autoReconnect).
       await http.post(`/api/dev/sessions/${session}/evict`, {});
       await until(
         "every subscriber dropped",
-        async () => clients.every((c) => !c.isOpen()),
+        async () => clients.every((c) => c.closes > 0),
         15_000,
         100,
       ).catch(() => undefined);
-      const dropped = clients.filter((c) => !c.isOpen()).length;
-      for (let i = 0; i < clients.length; i += 25)
-        await Promise.all(clients.slice(i, i + 25).map((c) => (c.isOpen() ? null : c.reconnect())));
-      clients.dropped = dropped;
+      clients.dropped = clients.filter((c) => c.closes > 0).length;
     }
     const res = await http.post(`/api/dev/sessions/${session}/events`, {
       events: Array.from({ length: perBatch }, () => event),
     });
     if (res.status === 202) published += perBatch;
   }
-  await sleep(2000);
+  await until(
+    "every subscriber caught up",
+    async () => clients.every((c) => c.envelopes.length >= published),
+    60_000,
+  ).catch(() => undefined);
+  await sleep(500);
   const problems = clients.map((c) => seqProblem(c.envelopes, published)).filter(Boolean);
   for (const c of clients) c.close();
   return [

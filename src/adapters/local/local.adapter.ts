@@ -14,7 +14,7 @@ import { type EditKind, editSize, renderEditSvg, renderSvg, SVG_SIZE } from "./r
 import { hashBytes, hashString, toHex32, unitFromString } from "./seeded-random";
 
 /** Model name reported in `providerMeta`; bump it when the rendering changes. */
-export const LOCAL_MODEL = "local-svg-v1";
+export const LOCAL_MODEL = "local-svg-v2";
 /** Start images are downscaled so their longer side is at most this before embedding. */
 const MAX_START_SIDE = 1024;
 const MAX_DELAY_MS = 60_000;

@@ -8,8 +8,10 @@ const DATA_URI = /^data:image\/[a-z+.-]+;base64,[A-Za-z0-9+/]*={0,2}$/;
 
 /** Side of an `upscale` result in pixels. */
 export const UPSCALE_SIZE = 1024;
-/** Prompt characters (code points) shown in the caption. */
+/** Characters (code points) per caption line: what fits the bar at the caption's font size. */
 export const CAPTION_LENGTH = 40;
+/** Caption lines at most; a longer prompt is shortened at a word boundary with an ellipsis. */
+export const CAPTION_LINES = 2;
 
 type Point = readonly [number, number];
 
@@ -215,12 +217,62 @@ function randomShape(rng: SeededRandom, size: number, fill: string, lightLum: nu
   }
 }
 
-/** The prompt's first characters on a translucent bar at the bottom. */
+const ELLIPSIS = "\u2026";
+const length = (text: string): number => Array.from(text).length;
+
+/** The first `count` code points of `text`. */
+const head = (text: string, count: number): string => Array.from(text).slice(0, count).join("");
+
+/**
+ * The prompt as at most `maxLines` lines of at most `maxChars` code points, broken between words.
+ * When it does not fit, the last line ends with an ellipsis after its last whole word; only a single
+ * word longer than a whole line is ever cut, since nothing else could show any of it.
+ */
+export function captionLines(prompt: string, maxChars = CAPTION_LENGTH, maxLines = CAPTION_LINES): string[] {
+  const words = prompt
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== "");
+  const lines: string[] = [];
+  let i = 0;
+  while (i < words.length && lines.length < maxLines) {
+    let line = "";
+    for (let word = words[i]; word !== undefined; word = words[i]) {
+      const joined = line === "" ? word : `${line} ${word}`;
+      if (length(joined) > maxChars) break;
+      line = joined;
+      i++;
+    }
+    if (line === "") {
+      line = `${head(words[i] ?? "", maxChars - 1)}${ELLIPSIS}`;
+      i++;
+    }
+    lines.push(line);
+  }
+  if (i < words.length) {
+    // Words are left over: make room for the ellipsis by dropping whole words from the last line.
+    let last = lines.pop() ?? "";
+    while (length(last) + 1 > maxChars && last.includes(" ")) last = last.slice(0, last.lastIndexOf(" "));
+    if (length(last) + 1 > maxChars) last = head(last, maxChars - 1);
+    lines.push(`${last.replace(/[\s,;:.\u2026-]+$/u, "")}${ELLIPSIS}`);
+  }
+  return lines;
+}
+
+/** The prompt, wrapped at word boundaries, on a translucent bar at the bottom. */
 function caption(prompt: string, size: number): string {
-  const text = escapeXml(Array.from(prompt.trim()).slice(0, CAPTION_LENGTH).join(""));
-  const bar = n(size * 0.066);
+  const lines = captionLines(prompt);
+  if (lines.length === 0) return "";
+  const lineHeight = size * 0.04;
+  const bar = size * 0.026 + lines.length * lineHeight;
   const font = n(size * 0.031);
-  return `<rect x="0" y="${n(size - size * 0.066)}" width="${size}" height="${bar}" fill="#000000" fill-opacity="0.45"/><text x="${n(size * 0.023)}" y="${n(size - size * 0.022)}" font-family="DejaVu Sans, Arial, sans-serif" font-size="${font}" fill="#ffffff">${text}</text>`;
+  const texts = lines
+    .map((line, i) => {
+      const baseline = size - size * 0.022 - (lines.length - 1 - i) * lineHeight;
+      return `<text x="${n(size * 0.023)}" y="${n(baseline)}" font-family="DejaVu Sans, Arial, sans-serif" font-size="${font}" fill="#ffffff">${escapeXml(line)}</text>`;
+    })
+    .join("");
+  return `<rect x="0" y="${n(size - bar)}" width="${size}" height="${n(bar)}" fill="#000000" fill-opacity="0.45"/>${texts}`;
 }
 
 function svg(size: number, body: string): string {

@@ -1,48 +1,57 @@
 /** The lookbook: a responsive gallery of the selected projects' judged images, with OG/Twitter tags. */
-import { listProgressions } from "../../db/progressions";
-import { getProject } from "../../db/projects";
 import { escapeHtml } from "../../lib/html";
-import type { Progression } from "../../types/domain";
+import { imgTag } from "../page-images";
+import {
+  commonValues,
+  describeLink,
+  isRollback,
+  loadData,
+  newestFirst,
+  type PageData,
+  projectNames,
+  rollbackCard,
+  stepAnchor,
+  verdictBadge,
+  withSizes,
+} from "../page-kit";
+import type { LineageStep } from "../project-data";
 import type { ArtifactGenerator, GenerateInput } from "../types";
 import template from "./template.html";
 
-const WIDTHS = [320, 640, 960, 1280];
 const DEFAULT_MAX_IMAGES = 60;
+/** Cards above the fold load eagerly; the rest when scrolled to. */
+const EAGER = 6;
 
-const imageUrl = (origin: string, id: string, width: number) =>
-  `${origin}/images/${id}?w=${width}&format=auto`;
-
-function figure(p: Progression, origin: string): string {
-  const srcset = WIDTHS.map((w) => `${escapeHtml(imageUrl(origin, p.id, w))} ${w}w`).join(", ");
-  const verdict = p.judgment
-    ? `<span class="badge ${p.judgment === "pass" ? "pass" : "fail"}">${p.judgment === "pass" ? "passed" : "failed"}</span>`
-    : "";
-  return `<figure>
-  <img src="${escapeHtml(imageUrl(origin, p.id, 640))}" srcset="${srcset}" sizes="(max-width: 40rem) 100vw, 24rem" alt="${escapeHtml(p.prompt)}" loading="lazy" decoding="async" width="640" height="640">
-  <figcaption><p class="prompt">${escapeHtml(p.prompt)}</p><p class="info"><span>${escapeHtml(p.provider)}</span>${verdict}</p></figcaption>
+function figure(s: LineageStep, data: PageData, input: GenerateInput, index: number): string {
+  const p = s.progression;
+  const link = s.parent ? `<span>${escapeHtml(describeLink(s))}</span>` : "";
+  const img = imgTag(input.origin, p, data.sizes.get(p.id), {
+    alt: p.prompt,
+    sizes: "(max-width: 40rem) 100vw, 24rem",
+    eager: index < EAGER,
+  });
+  return `<figure id="${stepAnchor(s.step)}">
+  ${img}
+  <figcaption><p class="prompt">${escapeHtml(p.prompt)}</p><p class="info"><span>Step ${s.step}</span><span>${escapeHtml(p.provider)}</span>${verdictBadge(p.judgment)}${link}</p></figcaption>
 </figure>`;
 }
 
-async function collectImages(
-  input: GenerateInput,
-): Promise<{ images: Progression[]; names: string[]; descriptions: string[] }> {
-  const max = input.options.maxImages ?? DEFAULT_MAX_IMAGES;
-  const images: Progression[] = [];
-  const names: string[] = [];
-  const descriptions: string[] = [];
-  for (const projectId of input.artifact.projectIds) {
-    const project = await getProject(input.env.DB, projectId);
-    if (!project) continue;
-    names.push(project.name);
-    if (project.description) descriptions.push(project.description);
-    const query = {
-      limit: Math.min(100, max),
-      ...(input.options.includeFailed ? {} : { judgment: "pass" as const }),
-    };
-    images.push(...(await listProgressions(input.env.DB, projectId, query, null)).items);
+/**
+ * Newest first: the images that pass (or all with `includeFailed`), and each rollback among them as
+ * a card naming the step it went back to, not as a second copy of that image.
+ */
+function cards(data: PageData, input: GenerateInput, chosen: LineageStep[], images: LineageStep[]): string[] {
+  const shown = new Set(images.map((s) => s.step));
+  const oldestShown = images.at(-1)?.progression.createdAt ?? Number.POSITIVE_INFINITY;
+  const html: string[] = [];
+  let index = 0;
+  for (const s of chosen) {
+    if (isRollback(s)) {
+      // Within the span of the images shown; older ones went below the cut with their images.
+      if (s.progression.createdAt >= oldestShown) html.push(rollbackCard(s, shown));
+    } else if (shown.has(s.step)) html.push(figure(s, data, input, index++));
   }
-  images.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
-  return { images: images.slice(0, max), names, descriptions };
+  return html;
 }
 
 export const lookbookGenerator: ArtifactGenerator = {
@@ -54,40 +63,21 @@ export const lookbookGenerator: ArtifactGenerator = {
   defaultTemplate: template,
   publicPath: "/public/lookbook",
   async generate(input) {
-    const { images, names, descriptions } = await collectImages(input);
-    const title = input.artifact.title;
-    const description =
-      input.options.description ?? (descriptions.join(" · ") || `A lookbook of ${names.join(", ")}`);
-    const first = images[0];
-    const og = [
-      ["og:type", "website"],
-      ["og:title", title],
-      ["og:description", description],
-      ["og:url", input.publicUrl],
-      ...(first ? [["og:image", imageUrl(input.origin, first.id, 1200)]] : []),
-      ["twitter:card", first ? "summary_large_image" : "summary"],
-      ["twitter:title", title],
-      ["twitter:description", description],
-      ...(first ? [["twitter:image", imageUrl(input.origin, first.id, 1200)]] : []),
-    ]
-      .map(
-        ([k, v]) =>
-          `<meta ${(k ?? "").startsWith("og:") ? "property" : "name"}="${escapeHtml(k ?? "")}" content="${escapeHtml(v ?? "")}">`,
-      )
-      .join("\n");
-    const gallery =
-      images.length > 0
-        ? images.map((p) => figure(p, input.origin)).join("\n")
-        : '<p class="empty">No images yet.</p>';
+    const project = await loadData(input);
+    const max = input.options.maxImages ?? DEFAULT_MAX_IMAGES;
+    const wanted = (s: LineageStep) => input.options.includeFailed || s.progression.judgment === "pass";
+    const chosen = project.steps.filter(wanted).sort(newestFirst);
+    const images = chosen.filter((s) => !isRollback(s)).slice(0, max);
+    const data = await withSizes(input, project, images);
+    const html = cards(data, input, chosen, images);
     return {
       values: {
-        TITLE: title,
-        DESCRIPTION: description,
-        OG_TAGS: { html: og },
-        GALLERY: { html: gallery },
-        IMAGE_COUNT: String(images.length),
-        GENERATED_AT: new Date().toISOString().slice(0, 10),
-        PUBLIC_URL: input.publicUrl,
+        ...commonValues(input, data, {
+          fallbackDescription: `A lookbook of ${projectNames(data)}`,
+          cover: images[0],
+          imageCount: images.length,
+        }),
+        GALLERY: { html: html.length > 0 ? html.join("\n") : '<p class="empty">No images yet.</p>' },
       },
     };
   },
