@@ -18,6 +18,8 @@ export default defineConfig({
           TEST_SEED: seed,
           API_KEYS: "test-key-primary, test-key-rotated",
           ENVIRONMENT: "test",
+          // A test secret (Standard Webhooks: whsec_ + base64); tests verify with the reference library.
+          WEBHOOK_SECRET: "whsec_dGVzdC13ZWJob29rLXNlY3JldC0wMTIzNDU2Nzg5",
         },
         // The self-referencing script_name in wrangler.toml breaks the pool; redeclare the binding.
         durableObjects: { PICASSO_DO: { className: "PicassoDurableObject", useSQLite: true } },

@@ -7,6 +7,7 @@ import { ApiError, errorBody } from "./lib/errors";
 import type { HonoEnv } from "./lib/hono";
 import { createLogger, describeError } from "./lib/logging";
 import { createRouter } from "./lib/openapi";
+import { mcpRoutes } from "./mcp/route";
 import { requireApiKey } from "./middleware/auth";
 import { requestContext } from "./middleware/request-context";
 import { artifactsRoutes } from "./routes/artifacts";
@@ -53,6 +54,7 @@ export function createApp({ dev = false }: { dev?: boolean } = {}) {
   app.route("/api/knowledge", knowledgeRoutes);
   app.route("/api/preferences", preferencesRoutes);
   app.route("/api/stream", streamRoutes);
+  app.route("/mcp", mcpRoutes(app.fetch));
   if (dev) app.route("/api/dev", devRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {

@@ -1,7 +1,7 @@
 /** Worker entry: the HTTP app, plus the Durable Object and Workflow classes wrangler.toml binds. */
 import { createApp } from "./app";
 import type { AppEnv } from "./lib/env";
-import { consumeViews } from "./queues/view-log.consumer";
+import { consumeQueue } from "./queues/consumer";
 
 export { PicassoDurableObject } from "./durable-objects/picasso.do";
 export { PicassoWorkflow } from "./workflows/picasso.workflow";
@@ -17,6 +17,6 @@ export default {
     return devApp.fetch(request, env, ctx);
   },
   async queue(batch: MessageBatch<unknown>, env: AppEnv, _ctx: ExecutionContext): Promise<void> {
-    await consumeViews(batch, env);
+    await consumeQueue(batch, env);
   },
 } satisfies ExportedHandler<AppEnv>;

@@ -5,11 +5,13 @@
 import type { TestProject } from "vitest/node";
 import { startFixtureServer } from "./servers/fixture-server";
 import { startProviderStub } from "./servers/provider-stub";
+import { startWebhookReceiver } from "./servers/webhook-receiver";
 
 declare module "vitest" {
   export interface ProvidedContext {
     fixturePort: number;
     providerStubPort: number;
+    webhookReceiverPort: number;
   }
 }
 
@@ -17,9 +19,12 @@ export default async function setup(project: TestProject) {
   const fixture = await startFixtureServer();
   const stub = await startProviderStub();
   project.provide("fixturePort", fixture.port);
+  const receiver = await startWebhookReceiver();
   project.provide("providerStubPort", stub.port);
+  project.provide("webhookReceiverPort", receiver.port);
   return async () => {
     await fixture.close();
     await stub.close();
+    await receiver.close();
   };
 }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { parseStoredJson } from "../lib/json";
 import { ImageOpKinds, ProviderIds } from "../lib/vocabulary";
 import type { Job, JobStatus, JobTask } from "../types/domain";
+import { StoredWebhookSchema } from "../webhooks/events";
 
 /** A `jobs` row as D1 returns it. */
 export interface JobRow {
@@ -22,6 +23,7 @@ export interface JobRow {
   finished_at: number | null;
   heartbeat_at: number | null;
   origin: string | null;
+  webhook_json: string | null;
 }
 
 /** A `job_tasks` row as D1 returns it. */
@@ -79,6 +81,9 @@ export function toJob(row: JobRow): Job {
     finishedAt: row.finished_at,
     heartbeatAt: row.heartbeat_at,
     origin: row.origin,
+    webhook: row.webhook_json
+      ? parseStoredJson(row.webhook_json, StoredWebhookSchema.nullable(), null, "jobs.webhook_json")
+      : null,
   };
 }
 
@@ -116,8 +121,8 @@ export function insertJobStatements(db: D1Database, job: Job, tasks: JobTask[]):
     db
       .prepare(
         `INSERT INTO jobs (id, project_id, session_id, status, kind, prompt, request_json, start_image_url,
-           start_image_r2_key, parent_progression_id, metadata, created_at, updated_at, finished_at, origin)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+           start_image_r2_key, parent_progression_id, metadata, created_at, updated_at, finished_at, origin, webhook_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
       )
       .bind(
         job.id,
@@ -134,6 +139,7 @@ export function insertJobStatements(db: D1Database, job: Job, tasks: JobTask[]):
         job.createdAt,
         job.updatedAt,
         job.origin,
+        job.webhook ? JSON.stringify(job.webhook) : null,
       ),
     ...tasks.map((t) => insertTaskStatement(db, t)),
   ];

@@ -5,6 +5,7 @@ import type { AppEnv } from "../lib/env";
 import { notFound } from "../lib/errors";
 import type { Logger } from "../lib/logging";
 import type { JobStatus } from "../lib/vocabulary";
+import { notifyJobEnded } from "../webhooks/enqueue";
 import { jobCompleteEvent, summarize, taskFailEvent } from "./finish";
 
 export async function cancelJobAndNotify(
@@ -24,6 +25,7 @@ export async function cancelJobAndNotify(
     jobCompleteEvent(jobId, summary),
   ]);
   if (!published.ok) log.error("job.cancel_publish_failed", { jobId, error: published.message });
+  await notifyJobEnded(env, jobId);
 
   try {
     const instance = await env.PICASSO_WORKFLOW.get(jobId);

@@ -18,6 +18,7 @@ import { errorText } from "../lib/transient";
 import { intVar } from "../lib/vars";
 import { isTerminal } from "../lib/vocabulary";
 import type { PublishEvent } from "../lib/ws-events";
+import { notifyJobEnded } from "../webhooks/enqueue";
 import { endingEvents, endJob } from "./finish";
 
 /** A live workflow writes its heartbeat this often. */
@@ -132,6 +133,7 @@ export async function reconcileJob(
   const refs = ending.ended.map((t) => ({ provider: t.provider, variantIndex: t.variantIndex }));
   const published = await sink(job.sessionId, jobId, refs, endingEvents(jobId, ending, reason));
   if (!published.ok) log.error("job.recovery_publish_failed", { jobId, error: published.message });
+  await notifyJobEnded(env, jobId);
   if (!GONE.has(status)) {
     // Stop a zombie that might wake later; its writes are conditional and its events dropped anyway.
     await env.PICASSO_WORKFLOW.get(jobId)

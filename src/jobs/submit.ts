@@ -20,8 +20,11 @@ import { newId } from "../lib/ids";
 import { parseStoredJson } from "../lib/json";
 import type { Logger } from "../lib/logging";
 import { keyFingerprint } from "../lib/security";
+import { checkIngestUrl } from "../lib/url-guard";
 import { type CreateJob, type JobAccepted, JobAcceptedSchema, type JobRequest } from "../schemas/jobs";
 import type { Job } from "../types/domain";
+import { DEFAULT_WEBHOOK_EVENTS, type StoredWebhook } from "../webhooks/events";
+import { webhookSecrets } from "../webhooks/sign";
 import { requireCapabilities } from "./capabilities";
 import { taskFailEvent } from "./finish";
 import { eventId, startImageKey, taskLabel } from "./keys";
@@ -95,6 +98,24 @@ export async function resolveJobRequest(
   };
 }
 
+/** A job's webhook: signed deliveries need a secret, and the URL passes the start-image guard. */
+function requireWebhook(env: AppEnv, webhook: NonNullable<CreateJob["webhook"]>): StoredWebhook {
+  if (webhookSecrets(env.WEBHOOK_SECRET).length === 0) {
+    throw new ApiError(
+      "invalid_request",
+      "webhook: this deployment has no WEBHOOK_SECRET (whsec_…), so deliveries could not be signed",
+      { details: [{ code: "custom", path: ["webhook"], message: "WEBHOOK_SECRET is not configured" }] },
+    );
+  }
+  const guard = checkIngestUrl(webhook.url, { development: env.ENVIRONMENT === "development" });
+  if (!guard.ok) {
+    throw new ApiError("invalid_request", `webhook.url: ${guard.reason}`, {
+      details: [{ code: "custom", path: ["webhook", "url"], message: guard.reason }],
+    });
+  }
+  return { url: guard.url.href, events: webhook.events ?? DEFAULT_WEBHOOK_EVENTS };
+}
+
 const isUniqueViolation = (err: unknown) =>
   err instanceof Error && /UNIQUE constraint failed|SQLITE_CONSTRAINT/.test(err.message);
 
@@ -110,6 +131,7 @@ export async function submitJob(env: AppEnv, sub: Submission, log: Logger): Prom
     if (replayed) return replayed;
   }
   requireCapabilities(body.providers, body.kind);
+  const webhook = body.webhook ? requireWebhook(env, body.webhook) : null;
 
   let startImageR2Key: string | null = null;
   if (body.parentProgressionId) {
@@ -180,6 +202,7 @@ export async function submitJob(env: AppEnv, sub: Submission, log: Logger): Prom
     finishedAt: null,
     heartbeatAt: null,
     origin: sub.origin,
+    webhook,
   };
   const accepted: JobAccepted = {
     jobId,

@@ -24,6 +24,12 @@ export interface SecretsAndVars {
   LOCAL_PROVIDER_FAIL_RATE?: string;
   /** How long a running job's workflow may go without a heartbeat before it is reconciled (ms, default 30000). */
   JOB_STALE_MS?: string;
+  /** `whsec_…` secret(s) that sign webhook deliveries (Standard Webhooks); several, space-separated, to rotate. */
+  WEBHOOK_SECRET?: string;
+  /** How many times a webhook message is tried before it is marked failed (default 8). */
+  WEBHOOK_MAX_ATTEMPTS?: string;
+  /** e.g. `https://imagedelivery.net/<account-hash>`: new progressions are also uploaded to hosted Images. */
+  IMAGES_DELIVERY_URL?: string;
   /** Benchmarks only: share of view-log batches that fail before writing (0..1). */
   VIEW_LOG_FAIL_RATE?: string;
   OPENAI_API_KEY?: string;

@@ -7,7 +7,7 @@
 import { insertViewStatement } from "../db/views";
 import type { AppEnv } from "../lib/env";
 import { createLogger, describeError } from "../lib/logging";
-import { HealthProbeSchema, ViewMessageSchema } from "./view-message";
+import { ViewMessageSchema } from "./view-message";
 
 const log = createLogger({ module: "queues/view-log" });
 
@@ -26,13 +26,9 @@ function injectedFailure(env: AppEnv): boolean {
   return rate > 0 && Math.random() < rate;
 }
 
-export async function consumeViews(batch: MessageBatch<unknown>, env: AppEnv): Promise<void> {
+export async function consumeViews(messages: readonly Message<unknown>[], env: AppEnv): Promise<void> {
   const valid: { message: Message<unknown>; statement: D1PreparedStatement }[] = [];
-  for (const message of batch.messages) {
-    if (HealthProbeSchema.safeParse(message.body).success) {
-      message.ack();
-      continue;
-    }
+  for (const message of messages) {
     const parsed = ViewMessageSchema.safeParse(message.body);
     if (!parsed.success) {
       // Malformed bodies can never succeed: acknowledge them so they are not retried forever.

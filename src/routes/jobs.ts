@@ -2,6 +2,8 @@
 
 import { z } from "@hono/zod-openapi";
 import { getJobStatus } from "../db/job-view";
+import { getJob } from "../db/jobs";
+import { listDeliveries } from "../db/webhooks";
 import { cancelJobAndNotify } from "../jobs/cancel";
 import { reconcileJob } from "../jobs/recover";
 import { resolveJobRequest, submitJob } from "../jobs/submit";
@@ -15,7 +17,9 @@ import {
   JobAcceptedSchema,
   JobIdParamSchema,
   JobSchema,
+  WebhookDeliveriesSchema,
 } from "../schemas/jobs";
+import { WebhookEvents } from "../webhooks/events";
 
 const tags = ["Jobs"];
 
@@ -53,6 +57,15 @@ const statusRoute = defineRoute({
   summary: "A job's status and its tasks",
   request: { params: JobIdParamSchema },
   responses: { 200: jsonResponse(JobSchema, "The job"), ...commonErrors },
+});
+
+const webhooksRoute = defineRoute({
+  method: "get",
+  path: "/jobs/{jobId}/webhooks",
+  tags,
+  summary: "The job's webhook deliveries: each message, its status and attempts",
+  request: { params: JobIdParamSchema },
+  responses: { 200: jsonResponse(WebhookDeliveriesSchema, "The deliveries, oldest first"), ...commonErrors },
 });
 
 const cancelRoute = defineRoute({
@@ -96,6 +109,26 @@ export const jobsRoutes = createRouter()
       status = (await getJobStatus(c.env.DB, jobId)) ?? status;
     }
     return c.json(status, 200);
+  })
+  .openapi(webhooksRoute, async (c) => {
+    const { jobId } = c.req.valid("param");
+    if (!(await getJob(c.env.DB, jobId))) throw notFound("job");
+    const deliveries = await listDeliveries(c.env.DB, jobId);
+    return c.json(
+      {
+        deliveries: deliveries.map((d) => ({
+          id: d.id,
+          type: WebhookEvents.parse(d.type),
+          url: d.url,
+          status: d.status,
+          attempts: d.attempts,
+          lastStatusCode: d.lastStatusCode,
+          lastError: d.lastError,
+          deliveredAt: d.deliveredAt,
+        })),
+      },
+      200,
+    );
   })
   .openapi(cancelRoute, async (c) => {
     return c.json(await cancelJobAndNotify(c.env, c.req.valid("param").jobId, c.get("logger")), 202);

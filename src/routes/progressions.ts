@@ -1,5 +1,7 @@
 /** Progressions: list a project's lineage steps, read one, roll back to one. */
+
 import { z } from "@hono/zod-openapi";
+import { hostedBase } from "../agents/tools/hosted-images";
 import {
   getProgression,
   insertProgressionStatement,
@@ -62,13 +64,16 @@ export const progressionsRoutes = createRouter()
     if (!source) throw notFound("progression");
     const id = newId();
     // The same R2 original, under a new delivery URL of its own; the lineage records where it came from.
+    // A hosted image is the same picture: the rollback reuses it rather than uploading a copy.
+    const base = hostedBase(c.env);
+    const hosted = base !== null && source.generatedImageUrl.startsWith(`${base}/`);
     const head = {
       ...source,
       id,
       parentProgressionId: source.id,
       jobId: null,
       taskId: null,
-      generatedImageUrl: `${new URL(c.req.url).origin}/images/${id}`,
+      generatedImageUrl: hosted ? source.generatedImageUrl : `${new URL(c.req.url).origin}/images/${id}`,
       aiNotes: [...source.aiNotes, `rollback to ${source.id}`],
       createdAt: Date.now(),
     };

@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { ImageOpKinds, JobStatuses, Judgments } from "../lib/vocabulary";
 import { SessionIdSchema } from "../lib/ws-events";
+import { WebhookEvents } from "../webhooks/events";
 import { IdSchema, ProviderIdSchema } from "./common";
 
 export const CreateJobSchema = z
@@ -41,6 +42,22 @@ export const CreateJobSchema = z
       description: "A progression of this project to continue from",
     }),
     kind: ImageOpKinds.default("generate"),
+    webhook: z
+      .object({
+        url: z.url().max(2048).openapi({ example: "https://example.com/hooks/picasso" }),
+        events: z
+          .array(WebhookEvents)
+          .min(1)
+          .max(5)
+          .refine((es) => new Set(es).size === es.length, { message: "events must not repeat" })
+          .optional()
+          .openapi({ description: "Default: job.completed, job.failed, job.cancelled" }),
+      })
+      .optional()
+      .openapi({
+        description:
+          "Signed completion webhooks (Standard Webhooks, WEBHOOK_SECRET), delivered through the queue with retries; https to public hosts only",
+      }),
   })
   .openapi("CreateJob");
 export type JobRequest = z.infer<typeof CreateJobSchema>;
@@ -106,3 +123,20 @@ export const JobIdParamSchema = z.object({
 export const CancelResultSchema = z
   .object({ jobId: z.string(), status: JobStatusSchema })
   .openapi("JobCancelled");
+
+export const WebhookDeliverySchema = z
+  .object({
+    id: z.string().openapi({ description: "The message's webhook-id (the same on every retry)" }),
+    type: WebhookEvents,
+    url: z.string(),
+    status: z.enum(["pending", "delivered", "failed"]),
+    attempts: z.number().int(),
+    lastStatusCode: z.number().int().nullable(),
+    lastError: z.string().nullable(),
+    deliveredAt: z.number().int().nullable(),
+  })
+  .openapi("WebhookDelivery");
+
+export const WebhookDeliveriesSchema = z
+  .object({ deliveries: z.array(WebhookDeliverySchema) })
+  .openapi("WebhookDeliveries");

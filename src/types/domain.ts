@@ -1,5 +1,6 @@
 /** Domain types as the API shows them (camelCase; D1 columns stay snake_case in src/db). */
 import type { ImageOpKind, JobStatus, Judgment, ProviderId } from "../lib/vocabulary";
+import type { StoredWebhook } from "../webhooks/events";
 
 export type { JobStatus, Judgment } from "../lib/vocabulary";
 
@@ -59,6 +60,8 @@ export interface Job {
   heartbeatAt: number | null;
   /** The API origin the job was submitted on (absolute image URLs). */
   origin: string | null;
+  /** Where its completion webhooks go, and which events (null: none). */
+  webhook: StoredWebhook | null;
 }
 
 export interface Progression {

@@ -16,6 +16,7 @@ import type { AppEnv } from "../lib/env";
 import { createLogger, describeError, type Logger } from "../lib/logging";
 import { isTerminal, type ProviderId } from "../lib/vocabulary";
 import type { Job } from "../types/domain";
+import { notifyJobEnded } from "../webhooks/enqueue";
 import { publishStep, QUICK, runStep } from "./steps";
 import { runTask } from "./task-runner";
 
@@ -74,6 +75,12 @@ export class PicassoWorkflow extends WorkflowEntrypoint<AppEnv, JobWorkflowParam
     );
     // Published even when this run did not change the job (a replay, a cancellation): ids keep it once.
     await publishStep(this.env, step, log, JOB_COMPLETE_STEP, endingEvents(jobId, ending, UNFINISHED), job);
+    if (job.webhook) {
+      await runStep(step, log, "notify-job-webhook", null, QUICK, async () => {
+        await notifyJobEnded(this.env, jobId);
+        return true;
+      });
+    }
     return { jobId, status: ending.status, summary: ending.summary };
   }
 

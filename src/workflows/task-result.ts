@@ -4,6 +4,7 @@
  * one step's whole effect and is safe to repeat.
  */
 import { judgeOffline } from "../agents/judge.agent";
+import { deleteHosted } from "../agents/tools/hosted-images";
 import { analyzeImage } from "../agents/tools/images";
 import { deleteOriginal, readOriginal } from "../agents/tools/r2";
 import { type JudgedVerdict, judgeWithVision } from "../agents/vision-judge";
@@ -131,7 +132,8 @@ export async function recordResult(env: AppEnv, r: RecordInput): Promise<boolean
   ]);
   const state = await taskState(db, task.id);
   if (state?.status === "complete" && state.progressionId === r.progressionId) return true;
-  // Cancelled meanwhile: keep D1 consistent with the stream by not keeping the row.
+  // Cancelled meanwhile: keep D1 consistent with the stream by not keeping the row (nor its hosted copy).
   await discardProgression(db, r.progressionId, task.id);
+  await deleteHosted(env, r.progressionId);
   return false;
 }

@@ -8,6 +8,7 @@ import type { WorkflowStep } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
 import type { ProviderResult } from "../adapters/provider.types";
 import { getAdapter } from "../adapters/router";
+import { hostedBase, uploadHosted } from "../agents/tools/hosted-images";
 import { putOriginal, readOriginal } from "../agents/tools/r2";
 import { insertTaskStatement, taskState, transitionTask } from "../db/jobs";
 import { taskFailEvent } from "../jobs/finish";
@@ -17,6 +18,7 @@ import type { AppEnv } from "../lib/env";
 import { describeError, type Logger } from "../lib/logging";
 import type { PublishEvent } from "../lib/ws-events";
 import type { Job, JobTask } from "../types/domain";
+import { notifyTaskEnded } from "../webhooks/enqueue";
 import { asStepError, publishStep, QUICK, RETRYING, runStep, taskErrorMessage } from "./steps";
 import { analyzeResult, discardResult, type RecordInput, recordResult } from "./task-result";
 
@@ -50,9 +52,24 @@ export async function runTask(
   const log = ctx.log.child({ provider: task.provider, variantIndex: task.variantIndex });
   try {
     const retryFrom = await runSteps({ ...ctx, log }, job, task, refinedPrompt, origin, label);
+    await notifyTask({ ...ctx, log }, job, task, label);
     if (retryFrom) await retryTask({ ...ctx, log }, job, task, refinedPrompt, origin, retryFrom);
   } catch (err) {
     await failTask({ ...ctx, log }, job, task, label, err);
+    await notifyTask({ ...ctx, log }, job, task, label);
+  }
+}
+
+/** The task's webhook event (task.completed / task.failed) when the job subscribed to one. */
+async function notifyTask(ctx: TaskContext, job: Job, task: JobTask, label: string): Promise<void> {
+  if (!job.webhook?.events.some((e) => e.startsWith("task."))) return;
+  try {
+    await runStep(ctx.step, ctx.log, `notify-task-webhook ${label}`, task.provider, QUICK, async () => {
+      await notifyTaskEnded(ctx.env, job.id, task);
+      return true;
+    });
+  } catch (err) {
+    ctx.log.error("task.webhook_unqueued", describeError(err));
   }
 }
 
@@ -179,14 +196,24 @@ async function runSteps(
   const verdict = analysis.verdict;
   // Derived from (job, ordinal): the same on every replay, so the insert below is replay-safe.
   const progressionId = await progressionIdOf(job.id, task.ordinal);
-  const generatedImageUrl = `${origin}/images/${progressionId}`;
+  // Hosted Images where the account has it (IMAGES_DELIVERY_URL); else, or when the upload fails,
+  // the rendition route — the progression's providerMeta.delivery says which.
+  const delivery = hostedBase(env)
+    ? await runStep(step, log, `deliver-hosted ${label}`, task.provider, QUICK, async () => {
+        const original = await readOriginal(env.BUCKET, generated.key);
+        if (!original) throw new Error(`original ${generated.key} missing`);
+        return uploadHosted(env, progressionId, original.bytes, { projectId: job.projectId, jobId: job.id });
+      })
+    : null;
+  const generatedImageUrl = delivery?.mode === "hosted" ? delivery.url : `${origin}/images/${progressionId}`;
+  const providerMeta = delivery ? { ...generated.providerMeta, delivery } : generated.providerMeta;
   const record: RecordInput = {
     job,
     task,
     refinedPrompt,
     progressionId,
     generatedImageUrl,
-    generated,
+    generated: { ...generated, providerMeta },
     analysis: { ...analysis, verdict },
   };
   const recorded = await runStep(step, log, `record-progression ${label}`, task.provider, QUICK, () =>
