@@ -27,10 +27,12 @@ function prepareState(persist) {
 
 /**
  * `persist`: the state dir (default .wrangler/bench); `prepare: false` reuses it as it is (a restart
- * on the same state). `kill9()` kills the whole process group with SIGKILL, as a crash would.
+ * on the same state); `setup(persist)` runs before the server starts. `kill9()` kills the whole process group with SIGKILL, as a crash would.
  */
-export async function startDevServer({ vars = {}, persist = PERSIST, prepare = true } = {}) {
+export async function startDevServer({ vars = {}, persist = PERSIST, prepare = true, setup } = {}) {
   if (prepare) prepareState(persist);
+  // Extra state loaded before the server starts (e.g. 100k rows for the listing benchmark).
+  if (setup) setup(persist);
   const port = await freePort();
   const key = "bench-key";
   const varArgs = Object.entries({ ENVIRONMENT: "development", API_KEYS: key, ...vars }).flatMap(([k, v]) => [

@@ -4,6 +4,7 @@
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { startDevServer } from "./dev-server.mjs";
+import { emit } from "./figures.mjs";
 import { publishedLookbook } from "./helpers.mjs";
 
 const { values } = parseArgs({
@@ -27,10 +28,29 @@ try {
   console.log(`public-pages: ${values.connections} connections, ${values.seconds} s each`);
   console.log(line("lookbook slug", page));
   console.log(line("static file", file));
+  const throughput = page.requests.average / file.requests.average;
+  const p99 = page.latency.p99 / Math.max(1, file.latency.p99);
   console.log(
-    `  ratio: throughput ${(page.requests.average / file.requests.average).toFixed(2)} (goal >= 0.5), ` +
-      `p99 ${(page.latency.p99 / Math.max(1, file.latency.p99)).toFixed(2)} (goal <= 3)`,
+    `  ratio: throughput ${throughput.toFixed(2)} (goal >= 0.5), p99 ${p99.toFixed(2)} (goal <= 3)`,
   );
+  emit([
+    {
+      figure: `public page (a published lookbook) vs a static ASSETS file, ${values.connections} connections`,
+      goal: "≥ 0.5× throughput",
+      measured: `${Math.round(page.requests.average)} req/s (${page.non2xx} non-2xx)`,
+      floor: `${Math.round(file.requests.average)} req/s (static file)`,
+      ratio: throughput,
+      met: throughput >= 0.5 && page.non2xx === 0,
+    },
+    {
+      figure: "public page p99 vs the static file's",
+      goal: "≤ 3×",
+      measured: `${page.latency.p99} ms`,
+      floor: `${file.latency.p99} ms`,
+      ratio: p99,
+      met: p99 <= 3,
+    },
+  ]);
 } finally {
   server.stop();
 }

@@ -4,6 +4,7 @@
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { startDevServer } from "./dev-server.mjs";
+import { emit } from "./figures.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -107,7 +108,19 @@ try {
   console.log(
     `  ratio logged/bare: ${(logged.perSecond / bare.perSecond).toFixed(2)} (goal >= 0.5, 100% delivered, 0 violations)`,
   );
-  process.exitCode = logged.delivered === logged.expected && logged.violations === 0 ? 0 : 1;
+  const ratio = logged.perSecond / bare.perSecond;
+  const complete = logged.delivered === logged.expected && logged.violations === 0;
+  emit([
+    {
+      figure: `WS fan-out: ${CLIENTS} subscribers × ${EVENTS} events on one session`,
+      goal: "100% delivered in seq order; ≥ 0.5× the same actor broadcasting without the log",
+      measured: `${logged.delivered}/${logged.expected} delivered, ${logged.violations} out of order, ${Math.round(logged.perSecond)} deliveries/s`,
+      floor: `${Math.round(bare.perSecond)} deliveries/s (bare broadcast)`,
+      ratio,
+      met: complete && ratio >= 0.5,
+    },
+  ]);
+  process.exitCode = complete ? 0 : 1;
 } finally {
   server.stop();
 }

@@ -1,6 +1,10 @@
 /** The job status view: a job with its tasks and what each produced (CONTRACT.md GET /api/jobs/:jobId). */
+import { z } from "zod";
+import { parseStoredJson } from "../lib/json";
 import type { JobStatus, Judgment, ProviderId } from "../lib/vocabulary";
 import { getJob } from "./jobs";
+
+const Distances = z.record(z.string(), z.number());
 
 interface TaskViewRow {
   provider: ProviderId;
@@ -10,6 +14,7 @@ interface TaskViewRow {
   progression_id: string | null;
   skipped: string | null;
   duplicate_of: string | null;
+  duplicate_distances: string | null;
   error: string | null;
   generated_image_url: string | null;
   judgment: Judgment | null;
@@ -20,7 +25,7 @@ export async function getJobStatus(db: D1Database, jobId: string) {
   if (!job) return null;
   const { results } = await db
     .prepare(
-      `SELECT t.provider, t.variant_index, t.attempt, t.status, t.progression_id, t.skipped, t.duplicate_of, t.error,
+      `SELECT t.provider, t.variant_index, t.attempt, t.status, t.progression_id, t.skipped, t.duplicate_of, t.duplicate_distances, t.error,
               p.generated_image_url, p.judgment
        FROM job_tasks t LEFT JOIN image_progressions p ON p.id = t.progression_id
        WHERE t.job_id = ? ORDER BY t.ordinal`,
@@ -45,6 +50,11 @@ export async function getJobStatus(db: D1Database, jobId: string) {
       ...(t.error ? { error: t.error } : {}),
       ...(t.skipped === "duplicate" ? { skipped: "duplicate" as const } : {}),
       ...(t.duplicate_of ? { duplicateOf: t.duplicate_of } : {}),
+      ...(t.duplicate_distances
+        ? {
+            distances: parseStoredJson(t.duplicate_distances, Distances, {}, "job_tasks.duplicate_distances"),
+          }
+        : {}),
     })),
     metadata: job.metadata,
     createdAt: job.createdAt,

@@ -209,6 +209,8 @@ export interface TaskChange {
   progressionId?: string;
   skipped?: "duplicate";
   duplicateOf?: string;
+  /** For a skipped duplicate: the distances that decided it (stored as JSON). */
+  duplicateDistances?: Record<string, number>;
   error?: string;
   refinedPrompt?: string;
 }
@@ -225,7 +227,8 @@ export function transitionTaskStatement(
   return db
     .prepare(
       `UPDATE job_tasks SET status = ?, progression_id = COALESCE(?, progression_id), skipped = COALESCE(?, skipped),
-         duplicate_of = COALESCE(?, duplicate_of), error = COALESCE(?, error), refined_prompt = COALESCE(?, refined_prompt),
+         duplicate_of = COALESCE(?, duplicate_of), duplicate_distances = COALESCE(?, duplicate_distances),
+         error = COALESCE(?, error), refined_prompt = COALESCE(?, refined_prompt),
          started_at = CASE WHEN ? = 'running' THEN COALESCE(started_at, ?) ELSE started_at END,
          finished_at = CASE WHEN ? THEN ? ELSE finished_at END
        WHERE id = ? AND status IN (SELECT value FROM json_each(?))`,
@@ -235,6 +238,7 @@ export function transitionTaskStatement(
       change.progressionId ?? null,
       change.skipped ?? null,
       change.duplicateOf ?? null,
+      change.duplicateDistances ? JSON.stringify(change.duplicateDistances) : null,
       change.error ?? null,
       change.refinedPrompt ?? null,
       change.status,

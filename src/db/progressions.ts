@@ -144,18 +144,6 @@ export async function listProgressions(
   return paginate(results.map(toProgression), q.limit, (p) => ({ t: p.createdAt, id: p.id }));
 }
 
-/** Every stored pHash of a project, for near-duplicate checks. */
-export async function projectPhashes(
-  db: D1Database,
-  projectId: string,
-): Promise<{ id: string; phash: string }[]> {
-  const { results } = await db
-    .prepare("SELECT id, phash FROM image_progressions WHERE project_id = ? AND phash IS NOT NULL")
-    .bind(projectId)
-    .all<{ id: string; phash: string }>();
-  return results;
-}
-
 /** Removes a progression its task did not keep (the task was cancelled while it was being recorded). */
 export async function discardProgression(db: D1Database, id: string, taskId: string): Promise<void> {
   await db

@@ -6,9 +6,10 @@
  */
 import { z } from "@hono/zod-openapi";
 import { localAdapter } from "../adapters/local/local.adapter";
-import { analyzeImage } from "../agents/tools/images";
+import { analyzeImage, rgbaRendition } from "../agents/tools/images";
 import { envelopeFrame } from "../durable-objects/event-log";
 import { sessionActor } from "../lib/actor";
+import { imagesGate } from "../lib/concurrency";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { commonErrors, createRouter, defineRoute, jsonBody, jsonResponse, writeErrors } from "../lib/openapi";
@@ -48,18 +49,8 @@ const publishRoute = defineRoute({
 const FloorSchema = z
   .object({
     sessionId: SessionIdSchema,
-    lanes: z.number().int().min(1).max(32).default(8),
-    r2Puts: z.number().int().min(0).max(1000),
-    d1Writes: z.number().int().min(0).max(1000),
-    actorPosts: z.number().int().min(0).max(5000),
-    bytes: z.number().int().min(1).max(1_000_000).default(65_536),
-    images: z
-      .number()
-      .int()
-      .min(0)
-      .max(64)
-      .default(0)
-      .openapi({ description: "Also render and analyze this many local images (the pipeline's image work)" }),
+    variants: z.number().int().min(1).max(32).default(8),
+    actorPostsPerVariant: z.number().int().min(0).max(50).default(5),
   })
   .openapi("DevFloor");
 
@@ -67,7 +58,8 @@ const floorRoute = defineRoute({
   method: "post",
   path: "/floor",
   tags: ["Development"],
-  summary: "Benchmark floor: the same count of R2 puts, D1 writes and actor posts a job makes, done directly",
+  summary:
+    "Benchmark floor: a job's effects done directly — per variant, concurrently: an SVG rasterized by the Images binding, an R2 put, a 32×32 rendition, 2 D1 writes, 5 actor posts",
   security: [{ ApiKey: [] }],
   request: { body: jsonBody(FloorSchema) },
   responses: {
@@ -112,7 +104,45 @@ const evictRoute = defineRoute({
   },
 });
 
+const imageCostRoute = defineRoute({
+  method: "post",
+  path: "/image-cost",
+  tags: ["Development"],
+  summary:
+    "Benchmark: the analysis (perceptual hashes) of one image vs one IMAGES.info() call on it, in this isolate",
+  security: [{ ApiKey: [] }],
+  request: {
+    body: jsonBody(
+      z.object({ rounds: z.number().int().min(1).max(200).default(20) }).openapi("DevImageCost"),
+    ),
+  },
+  responses: {
+    200: jsonResponse(z.object({ analyzeMs: z.number(), infoMs: z.number(), rounds: z.number() }), "Medians"),
+    ...commonErrors,
+    ...writeErrors,
+  },
+});
+
+const medianOf = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
 export const devRoutes = createRouter()
+  .openapi(imageCostRoute, async (c) => {
+    const { rounds } = c.req.valid("json");
+    const op = { kind: "generate" as const, prompt: "image cost: a harbour at dusk", variantIndex: 0 };
+    const { bytes } = await localAdapter.run(op, c.env);
+    const analyze: number[] = [];
+    const info: number[] = [];
+    // Interleaved, so both see the same machine load.
+    for (let i = 0; i < rounds; i++) {
+      let t = performance.now();
+      await c.env.IMAGES.info(new Blob([bytes]).stream());
+      info.push(performance.now() - t);
+      t = performance.now();
+      await analyzeImage(c.env.IMAGES, bytes);
+      analyze.push(performance.now() - t);
+    }
+    return c.json({ analyzeMs: medianOf(analyze), infoMs: medianOf(info), rounds }, 200);
+  })
   .openapi(evictRoute, async (c) => {
     // ctx.abort() inside the actor rejects this call by design: the eviction is the expected outcome.
     await sessionActor(c.env, c.req.valid("param").sessionId)
@@ -141,31 +171,22 @@ export const devRoutes = createRouter()
     return c.json({ enqueued: count }, 202);
   })
   .openapi(floorRoute, async (c) => {
-    const { sessionId, lanes, r2Puts, d1Writes, actorPosts, bytes, images } = c.req.valid("json");
-    const payload = new Uint8Array(bytes);
+    const { sessionId, variants, actorPostsPerVariant } = c.req.valid("json");
     const actor = sessionActor(c.env, sessionId);
-    const share = (total: number, lane: number) => Math.floor(total / lanes) + (lane < total % lanes ? 1 : 0);
     const started = performance.now();
-    // Lanes run concurrently like a job's tasks; within a lane the effects run one after another.
+    // Variants run concurrently like a job's tasks; within one, the effects run one after another.
     await Promise.all(
-      Array.from({ length: lanes }, async (_, lane) => {
-        for (let i = 0; i < share(images, lane); i++) {
-          const op = {
-            kind: "generate" as const,
-            prompt: `floor ${sessionId} ${lane} ${i}`,
-            variantIndex: lane,
-          };
-          const result = await localAdapter.run(op, c.env);
-          await analyzeImage(c.env.IMAGES, result.bytes);
-        }
-        for (let i = 0; i < share(r2Puts, lane); i++)
-          await c.env.BUCKET.put(`bench/floor/${sessionId}/${lane}/${i}`, payload);
-        for (let i = 0; i < share(d1Writes, lane); i++) {
+      Array.from({ length: variants }, async (_, lane) => {
+        const op = { kind: "generate" as const, prompt: `floor ${sessionId} ${lane}`, variantIndex: lane };
+        const image = await localAdapter.run(op, c.env);
+        await c.env.BUCKET.put(`bench/floor/${sessionId}/${lane}`, image.bytes);
+        await imagesGate.run(() => rgbaRendition(c.env.IMAGES, image.bytes, 32, 32));
+        for (let i = 0; i < 2; i++) {
           await c.env.DB.prepare("INSERT OR REPLACE INTO knowledge_base (key, value) VALUES (?, '{}')")
-            .bind(`bench.floor.${lane}`)
+            .bind(`bench.floor.${lane}.${i}`)
             .run();
         }
-        for (let i = 0; i < share(actorPosts, lane); i++) {
+        for (let i = 0; i < actorPostsPerVariant; i++) {
           await actor.publish(sessionId, {
             type: "progress",
             data: { jobId: "floor", provider: "local", variantIndex: lane, progress: 1 },

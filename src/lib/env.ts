@@ -15,10 +15,10 @@ export interface SecretsAndVars {
   API_KEYS?: string;
   /** `development` relaxes start-image ingest to allow http: and loopback (local only). */
   ENVIRONMENT?: string;
+  /** Comma-separated origins allowed to call the API from a browser (CORS). Unset: no CORS headers at all. */
+  CORS_ORIGINS?: string;
   RATE_LIMIT_BURST?: string;
   RATE_LIMIT_REFILL_SECONDS?: string;
-  /** Max pHash Hamming distance at which a result counts as a near-duplicate (default 6). */
-  PHASH_THRESHOLD?: string;
   /** Artificial latency and failure rate of the offline `local` provider (tests, benchmarks). */
   LOCAL_PROVIDER_DELAY_MS?: string;
   LOCAL_PROVIDER_FAIL_RATE?: string;

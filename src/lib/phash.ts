@@ -19,14 +19,12 @@ const BASIS = (() => {
 })();
 
 /**
- * The standard 64-bit pHash of a 32×32 luminance image (row-major): the 2D DCT-II, its top-left 8×8
- * coefficients, each compared with the median of those 64 minus the DC term; a bit is 1 when the
- * coefficient is greater. Bits run row by row, most significant first, as 16 lowercase hex chars.
+ * The 8×8 lowest-frequency coefficients of the orthonormal 2D DCT-II of a 32×32 luminance image
+ * (row-major input; output `coeffs[v * 8 + u]`, DC first). Separable: rows first, then columns.
  */
-export function phashFromLuma32(luma: Float64Array): string {
+export function lowDct8(luma: Float64Array): Float64Array {
   if (luma.length !== N * N)
     throw new Error(`phashFromLuma32 needs ${N * N} luma values, got ${luma.length}`);
-  // Separable DCT, only the 8 lowest frequencies: rows first (rowDct[y][u]), then columns.
   const rowDct = new Float64Array(N * LOW);
   for (let y = 0; y < N; y++) {
     for (let u = 0; u < LOW; u++) {
@@ -43,14 +41,32 @@ export function phashFromLuma32(luma: Float64Array): string {
       coeffs[v * LOW + u] = sum;
     }
   }
-  const acTerms = Array.from(coeffs.subarray(1)).sort((a, b) => a - b);
-  // 63 AC terms: the median is the middle one.
-  const median = acTerms[(acTerms.length - 1) / 2] ?? 0;
+  return coeffs;
+}
+
+/** The median of the 63 AC terms of `lowDct8`: the pHash's bit threshold. */
+export function acMedian(coeffs: Float64Array): number {
+  // A typed-array copy sorts numerically without a comparator callback.
+  const acTerms = coeffs.slice(1).sort();
+  return acTerms[(acTerms.length - 1) / 2] ?? 0;
+}
+
+/** Whether coefficient `value` sets its pHash bit (greater than the median beyond rounding noise). */
+export const phashBit = (value: number, median: number): boolean => value - median > TIE;
+
+/**
+ * The standard 64-bit pHash of a 32×32 luminance image (row-major): the 2D DCT-II, its top-left 8×8
+ * coefficients, each compared with the median of those 64 minus the DC term; a bit is 1 when the
+ * coefficient is greater. Bits run row by row, most significant first, as 16 lowercase hex chars.
+ */
+export function phashFromLuma32(luma: Float64Array): string {
+  const coeffs = lowDct8(luma);
+  const median = acMedian(coeffs);
   let hex = "";
   for (let nibble = 0; nibble < 16; nibble++) {
     let value = 0;
     for (let bit = 0; bit < 4; bit++)
-      value = (value << 1) | ((coeffs[nibble * 4 + bit] ?? 0) - median > TIE ? 1 : 0);
+      value = (value << 1) | (phashBit(coeffs[nibble * 4 + bit] ?? 0, median) ? 1 : 0);
     hex += value.toString(16);
   }
   return hex;

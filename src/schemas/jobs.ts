@@ -98,6 +98,10 @@ export const TaskStatusSchema = z
     error: z.string().optional(),
     skipped: z.literal("duplicate").optional(),
     duplicateOf: z.string().optional(),
+    distances: z.record(z.string(), z.number()).optional().openapi({
+      description:
+        "For a skipped duplicate: phash (bits of 64), gradient (bits of 128), cells (share changed)",
+    }),
   })
   .openapi("JobTask");
 

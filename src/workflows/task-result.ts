@@ -8,14 +8,14 @@ import { deleteHosted } from "../agents/tools/hosted-images";
 import { analyzeImage } from "../agents/tools/images";
 import { deleteOriginal, readOriginal } from "../agents/tools/r2";
 import { type JudgedVerdict, judgeWithVision } from "../agents/vision-judge";
+import { findNearDuplicate, insertFingerprintStatements } from "../db/image-fingerprints";
 import { taskState, transitionTaskStatement } from "../db/jobs";
-import { discardProgression, insertProgressionStatement, projectPhashes } from "../db/progressions";
+import { discardProgression, insertProgressionStatement } from "../db/progressions";
 import { touchProjectStatement } from "../db/projects";
-import { findDuplicate } from "../jobs/dedupe";
 import { imagesGate } from "../lib/concurrency";
 import type { AppEnv } from "../lib/env";
-import { DEFAULT_PHASH_THRESHOLD, hammingDistance } from "../lib/phash";
-import { intVar } from "../lib/vars";
+import type { Fingerprint } from "../lib/near-duplicate/fingerprint";
+import { hammingDistance } from "../lib/phash";
 import type { Job, JobTask } from "../types/domain";
 
 /** Images the vision model sees are kept small: its input travels as a number array. */
@@ -33,6 +33,8 @@ export type Verdict = JudgedVerdict;
 
 export interface Analysis {
   phash: string;
+  /** Every hash the near-duplicate rule needs (stored with the progression). */
+  fingerprint: Fingerprint;
   /** The stored progression this result matched, with the distances that decided it. */
   duplicate: { id: string; distances: Record<string, number> } | null;
   verdict: Verdict | null;
@@ -43,14 +45,16 @@ export async function analyzeResult(env: AppEnv, job: Job, key: string): Promise
   const original = await readOriginal(env.BUCKET, key);
   if (!original) throw new Error(`original ${key} missing`);
   const image = await imagesGate.run(() => analyzeImage(env.IMAGES, original.bytes));
-  const threshold = intVar(env.PHASH_THRESHOLD, DEFAULT_PHASH_THRESHOLD);
-  const match = findDuplicate(image.phash, await projectPhashes(env.DB, job.projectId), threshold);
-  if (match)
+  // Bounded: only the progressions sharing a hash band are compared (src/db/image-fingerprints.ts).
+  const match = await findNearDuplicate(env.DB, job.projectId, image.fingerprint);
+  if (match) {
     return {
       phash: image.phash,
-      duplicate: { id: match.id, distances: { phash: match.distance } },
+      fingerprint: image.fingerprint,
+      duplicate: { id: match.progressionId, distances: match.distances },
       verdict: null,
     };
+  }
   const start = job.startImageR2Key ? await readOriginal(env.BUCKET, job.startImageR2Key) : null;
   const startPhash = start ? (await imagesGate.run(() => analyzeImage(env.IMAGES, start.bytes))).phash : null;
   const offline = judgeOffline({
@@ -69,7 +73,7 @@ export async function analyzeResult(env: AppEnv, job: Job, key: string): Promise
     contentType: original.contentType,
     offline,
   });
-  return { phash: image.phash, duplicate: null, verdict };
+  return { phash: image.phash, fingerprint: image.fingerprint, duplicate: null, verdict };
 }
 
 /** A result that is not kept (a near-duplicate) leaves nothing in R2. */

@@ -172,6 +172,7 @@ async function runSteps(
         status: "complete" as const,
         skipped: "duplicate" as const,
         duplicateOf: duplicate?.id,
+        duplicateDistances: duplicate?.distances,
       };
       if (await transitionTask(db, task.id, ["running"], change, Date.now())) return true;
       return (await taskState(db, task.id))?.status === "complete"; // a replay of this very step

@@ -320,11 +320,8 @@ describe("POST /api/dev/sessions/:sessionId/events (development only)", () => {
       headers: { "content-type": "application/json", "x-api-key": KEY },
       body: JSON.stringify({
         sessionId: newSession(),
-        lanes: 2,
-        r2Puts: 2,
-        d1Writes: 2,
-        actorPosts: 2,
-        images: 1,
+        variants: 2,
+        actorPostsPerVariant: 2,
       }),
     });
     expect(res.status).toBe(200);

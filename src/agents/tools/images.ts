@@ -1,5 +1,6 @@
-/** Typed tools over the Images binding: image info, exact-size RGBA renditions, pHash + stats analysis. */
+/** Typed tools over the Images binding: image info, exact-size RGBA renditions, pHash + stats + fingerprint. */
 import { computeStats, type ImageStats } from "../../lib/image-stats";
+import { computeFingerprint, type Fingerprint } from "../../lib/near-duplicate/fingerprint";
 import { phashFromLuma32 } from "../../lib/phash";
 import { type DecodedImage, decodePng, luminance } from "../../lib/png";
 
@@ -16,6 +17,8 @@ export interface ImageAnalysis {
   phash: string;
   /** Statistics of the 64×64 rendition. */
   stats: ImageStats;
+  /** The near-duplicate fingerprint: seven views × (pHash, gradient hash, cell layout); see lib/near-duplicate. */
+  fingerprint: Fingerprint;
   width: number;
   height: number;
 }
@@ -129,14 +132,18 @@ export async function rgbaRendition(
   return boxResize(await aspectRendition(images, bytes, info, width, height), width, height);
 }
 
-/** pHash (from a 32×32 rendition), stats (from a 64×64 rendition) and the original size of `bytes`. */
+/**
+ * pHash (from a 32×32 rendition), stats (from a 64×64 rendition), the near-duplicate fingerprint
+ * (from the ~128 px rendition itself, uniform borders trimmed) and the original size of `bytes`.
+ */
 export async function analyzeImage(images: ImagesBinding, bytes: Uint8Array): Promise<ImageAnalysis> {
   const info = await imageInfo(images, bytes);
-  // One binding rendition serves both sizes.
+  // One binding rendition serves every size: the Worker does the rest on decoded pixels.
   const base = await aspectRendition(images, bytes, info, 64, 64);
   return {
     phash: phashFromLuma32(luminance(boxResize(base, 32, 32))),
     stats: computeStats(boxResize(base, 64, 64)),
+    fingerprint: computeFingerprint(base),
     width: info.width,
     height: info.height,
   };
