@@ -156,7 +156,8 @@ describe("completion webhooks", () => {
       .map((p) => JSON.parse(p.body) as { type: string; data: Record<string, unknown> })
       .find((p) => p.type === "task.completed");
     expect(body?.data).toMatchObject({ jobId, provider: "local", variantIndex: 0, status: "complete" });
-    expect((body?.data.progression as { id: string }).id).toBe(body?.data.progressionId);
+    const progression = body?.data.progression as { id: string } | undefined;
+    expect(progression?.id).toBe(body?.data.progressionId);
   });
 
   it("stops at a 410 without retrying", async () => {

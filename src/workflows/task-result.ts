@@ -125,6 +125,8 @@ export async function recordResult(env: AppEnv, r: RecordInput): Promise<boolean
       judgeMeta: { ...verdict.judgeMeta, retrySuggestion: verdict.retrySuggestion },
       createdAt: now,
     }),
+    // After the progression row (they reference it), in the same batch: never an image without it.
+    ...insertFingerprintStatements(db, r.progressionId, job.projectId, analysis.fingerprint),
     transitionTaskStatement(
       db,
       task.id,

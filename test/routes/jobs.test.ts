@@ -140,6 +140,25 @@ describe("a local job end to end", () => {
     const secondEvents = await untilJobComplete(client.envelopes, second.jobId);
     const completes = secondEvents.filter((e) => e.type === "complete" && e.data.provider);
     expect(completes.map((e) => e.data.skipped)).toEqual(["duplicate", "duplicate"]);
+    // Each says which stored progression it matched and the distances that decided it.
+    const firstIds = new Set(
+      events.filter((e) => e.type === "complete" && e.data.progressionId).map((e) => e.data.progressionId),
+    );
+    for (const c of completes) {
+      expect(firstIds.has(c.data.duplicateOf)).toBe(true);
+      expect(c.data.distances).toEqual({
+        phash: expect.any(Number),
+        gradient: expect.any(Number),
+        cells: expect.any(Number),
+      });
+    }
+    const secondStatus = (await (await call(`/api/jobs/${second.jobId}`)).json()) as {
+      tasks: { skipped?: string; duplicateOf?: string; distances?: Record<string, number> }[];
+    };
+    for (const t of secondStatus.tasks) {
+      expect(t).toMatchObject({ skipped: "duplicate", duplicateOf: expect.any(String) });
+      expect(Object.keys(t.distances ?? {}).sort()).toEqual(["cells", "gradient", "phash"]);
+    }
     expect(secondEvents.at(-1)?.data.summary).toMatchObject({ total: 2, skipped: 2 });
     const after = (await (await call(`/api/projects/${project.id}/progressions`)).json()) as {
       progressions: unknown[];
