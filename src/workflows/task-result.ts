@@ -33,8 +33,11 @@ export type Verdict = JudgedVerdict;
 
 export interface Analysis {
   phash: string;
-  /** Every hash the near-duplicate rule needs (stored with the progression). */
-  fingerprint: Fingerprint;
+  /**
+   * Every hash the near-duplicate rule needs (stored with the progression). Optional because an
+   * analyze step recorded by an older build (a workflow resumed across a deploy) has none.
+   */
+  fingerprint?: Fingerprint;
   /** The stored progression this result matched, with the distances that decided it. */
   duplicate: { id: string; distances: Record<string, number> } | null;
   verdict: Verdict | null;
@@ -126,7 +129,9 @@ export async function recordResult(env: AppEnv, r: RecordInput): Promise<boolean
       createdAt: now,
     }),
     // After the progression row (they reference it), in the same batch: never an image without it.
-    ...insertFingerprintStatements(db, r.progressionId, job.projectId, analysis.fingerprint),
+    ...(analysis.fingerprint
+      ? insertFingerprintStatements(db, r.progressionId, job.projectId, analysis.fingerprint)
+      : []),
     transitionTaskStatement(
       db,
       task.id,
