@@ -32,8 +32,23 @@ function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
   return new Blob([bytes]).stream();
 }
 
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** The size in a PNG's IHDR chunk, or null when `bytes` is not a PNG with a sane header. */
+function pngSize(bytes: Uint8Array): { width: number; height: number } | null {
+  if (bytes.length < 24 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint32(12) !== 0x49484452) return null; // "IHDR" must come first
+  const width = view.getUint32(16);
+  const height = view.getUint32(20);
+  return width > 0 && height > 0 ? { width, height } : null;
+}
+
 /** Width, height and format of `bytes`; throws the binding's error when they are not an image. */
 export async function imageInfo(images: ImagesBinding, bytes: Uint8Array): Promise<ImageInfo> {
+  // A PNG states its size in its first chunk: no round trip to the binding for what the bytes say.
+  const png = pngSize(bytes);
+  if (png) return { ...png, format: "image/png" };
   const info = await images.info(streamOf(bytes));
   if ("width" in info) return { width: info.width, height: info.height, format: info.format };
   // The binding reports no size for SVG: measure the raster it would produce.
