@@ -34,21 +34,22 @@ function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
-/** The size in a PNG's IHDR chunk, or null when `bytes` is not a PNG with a sane header. */
-function pngSize(bytes: Uint8Array): { width: number; height: number } | null {
+/**
+ * The size in a PNG's IHDR chunk, or null when `bytes` is not a PNG with a sane header. Used where
+ * a rendition follows anyway (which decodes, so checks, the image): one binding round trip less.
+ * Validation (ingest) keeps asking the binding through `imageInfo`.
+ */
+function pngInfo(bytes: Uint8Array): ImageInfo | null {
   if (bytes.length < 24 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(12) !== 0x49484452) return null; // "IHDR" must come first
   const width = view.getUint32(16);
   const height = view.getUint32(20);
-  return width > 0 && height > 0 ? { width, height } : null;
+  return width > 0 && height > 0 ? { width, height, format: "image/png" } : null;
 }
 
 /** Width, height and format of `bytes`; throws the binding's error when they are not an image. */
 export async function imageInfo(images: ImagesBinding, bytes: Uint8Array): Promise<ImageInfo> {
-  // A PNG states its size in its first chunk: no round trip to the binding for what the bytes say.
-  const png = pngSize(bytes);
-  if (png) return { ...png, format: "image/png" };
   const info = await images.info(streamOf(bytes));
   if ("width" in info) return { width: info.width, height: info.height, format: info.format };
   // The binding reports no size for SVG: measure the raster it would produce.
@@ -143,7 +144,7 @@ export async function rgbaRendition(
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new Error(`rgbaRendition needs positive integer dimensions, got ${width}x${height}`);
   }
-  const info = source ?? (await imageInfo(images, bytes));
+  const info = source ?? pngInfo(bytes) ?? (await imageInfo(images, bytes));
   return boxResize(await aspectRendition(images, bytes, info, width, height), width, height);
 }
 
@@ -152,7 +153,7 @@ export async function rgbaRendition(
  * (from the ~128 px rendition itself, uniform borders trimmed) and the original size of `bytes`.
  */
 export async function analyzeImage(images: ImagesBinding, bytes: Uint8Array): Promise<ImageAnalysis> {
-  const info = await imageInfo(images, bytes);
+  const info = pngInfo(bytes) ?? (await imageInfo(images, bytes));
   // One binding rendition serves every size: the Worker does the rest on decoded pixels.
   const base = await aspectRendition(images, bytes, info, 64, 64);
   return {
