@@ -269,10 +269,17 @@ export async function eviction(server, { subs, batches, perBatch }) {
       ).catch(() => undefined);
       clients.dropped = clients.filter((c) => c.closes > 0).length;
     }
-    const res = await http.post(`/api/dev/sessions/${session}/events`, {
-      events: Array.from({ length: perBatch }, () => event),
-    });
-    if (res.status === 202) published += perBatch;
+    // A publisher retries what the evicted actor refused; the event ids make a retry safe (an id
+    // the actor already logged is not streamed again).
+    const events = Array.from({ length: perBatch }, (_, i) => ({ ...event, id: `${session}/${b}/${i}` }));
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const res = await http.post(`/api/dev/sessions/${session}/events`, { events });
+      if (res.status === 202) {
+        published += perBatch;
+        break;
+      }
+      await sleep(300);
+    }
   }
   await until(
     "every subscriber caught up",
