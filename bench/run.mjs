@@ -48,11 +48,9 @@ function run(script, args) {
 
 const started = Date.now();
 const rows = [];
-let failed = 0;
 for (const [script, args] of scripts) {
-  const { rows: figures, code } = await run(script, args);
+  const { rows: figures } = await run(script, args);
   rows.push(...figures);
-  if (code !== 0 && !figures.some((r) => r.met)) failed++;
 }
 const cell = (s) => String(s).replaceAll("|", "\\|").replaceAll("\n", " ");
 const table = rows

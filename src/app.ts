@@ -6,9 +6,10 @@ import { devRoutes } from "./dev/routes";
 import { ApiError, errorBody } from "./lib/errors";
 import type { HonoEnv } from "./lib/hono";
 import { createLogger, describeError } from "./lib/logging";
-import { createRouter } from "./lib/openapi";
+import { createRouter, describeApi } from "./lib/openapi";
 import { mcpRoutes } from "./mcp/route";
 import { requireApiKey } from "./middleware/auth";
+import { corsAllowlist } from "./middleware/cors";
 import { requestContext } from "./middleware/request-context";
 import { artifactsRoutes } from "./routes/artifacts";
 import { healthRoutes } from "./routes/health";
@@ -21,6 +22,18 @@ import { projectsRoutes } from "./routes/projects";
 import { publicRoutes } from "./routes/public";
 import { streamRoutes } from "./routes/stream";
 import { templatesRoutes } from "./routes/templates";
+
+/** The policy of static HTML (public/_headers says the same for files the assets layer serves). */
+export const STATIC_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'sha256-RwKz/ej7JbjYNov4LuWVIUWdMasJ8KPr9ZniNgXAcDA='; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/** An asset re-wrapped (fetched headers are immutable) with the static CSP on HTML that has none. */
+function withStaticCsp(asset: Response): Response {
+  const res = new Response(asset.body, asset);
+  if (res.headers.get("content-type")?.startsWith("text/html") && !res.headers.has("content-security-policy"))
+    res.headers.set("Content-Security-Policy", STATIC_CSP);
+  return res;
+}
 
 /** Maps anything thrown to the contract's envelope: own error → HTTPException → logged 500. */
 function toApiError(err: unknown, c: Context<HonoEnv>): ApiError {
@@ -41,6 +54,8 @@ export function createApp({ dev = false }: { dev?: boolean } = {}) {
   const app = createRouter();
 
   app.use("*", requestContext);
+  // Before auth, so an allowed browser origin can read a 401.
+  app.use("*", corsAllowlist);
   app.use("/api/*", requireApiKey);
 
   app.route("/health", healthRoutes);
@@ -57,26 +72,18 @@ export function createApp({ dev = false }: { dev?: boolean } = {}) {
   app.route("/mcp", mcpRoutes(app.fetch));
   if (dev) app.route("/api/dev", devRoutes);
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
-    type: "apiKey",
-    in: "header",
-    name: "X-Api-Key",
-  });
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "Picasso backend API",
-      version: "1.0.0",
-      description: "One prompt, several image providers, judged, deduplicated, versioned and published.",
-    },
+  describeApi(app);
+  // The rendered reference: Swagger UI from public/docs (same origin), at /docs without a redirect.
+  app.get("/docs", async (c) => {
+    const page = await c.env.ASSETS.fetch(new Request(new URL("/docs/", c.req.url), c.req.raw));
+    return withStaticCsp(page);
   });
 
   app.notFound(async (c) => {
     // Anything that is not an API route may be a static file from public/.
     if ((c.req.method === "GET" || c.req.method === "HEAD") && !c.req.path.startsWith("/api/")) {
       const asset = await c.env.ASSETS.fetch(c.req.raw);
-      // Re-wrapped so later middleware can add headers (fetched responses are immutable).
-      if (asset.status !== 404) return new Response(asset.body, asset);
+      if (asset.status !== 404) return withStaticCsp(asset);
     }
     const error = new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`);
     return c.json(errorBody(error, c.get("requestId")), error.status);

@@ -3,6 +3,7 @@
  * (provider APIs, hosts serving start images). Their ports reach the tests through `inject()`.
  */
 import type { TestProject } from "vitest/node";
+import { startCanary } from "./servers/canary";
 import { startFixtureServer } from "./servers/fixture-server";
 import { startProviderStub } from "./servers/provider-stub";
 import { startWebhookReceiver } from "./servers/webhook-receiver";
@@ -20,11 +21,14 @@ export default async function setup(project: TestProject) {
   const stub = await startProviderStub();
   project.provide("fixturePort", fixture.port);
   const receiver = await startWebhookReceiver();
+  const canary = await startCanary();
+  project.provide("canaryPort", canary.port);
   project.provide("providerStubPort", stub.port);
   project.provide("webhookReceiverPort", receiver.port);
   return async () => {
     await fixture.close();
     await stub.close();
     await receiver.close();
+    await canary.close();
   };
 }

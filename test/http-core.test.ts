@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { STATIC_CSP } from "../src/app";
 import { call, callWithEnv, expectError, KEY, ROTATED_KEY } from "./helpers";
 
 const create = (key: string | null) => call("/api/projects", { method: "POST", body: { name: "auth" }, key });
@@ -109,6 +110,11 @@ describe("routing and envelopes", () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("/openapi.json");
     expect(res.headers.get("x-request-id")).toBeTruthy();
+    // Static HTML carries the same strict policy as rendered pages (public/_headers says it too).
+    expect(res.headers.get("content-security-policy")).toBe(STATIC_CSP);
+    const docs = await call("/docs", { key: null });
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get("content-security-policy")).toBe(STATIC_CSP);
   });
 });
 

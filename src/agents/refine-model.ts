@@ -1,7 +1,7 @@
 /** Prompt refinement by the reasoning model, falling back to the rule-based refiner when the model is unavailable or off. */
 import { z } from "zod";
 import type { AppEnv } from "../lib/env";
-import { createLogger, describeError } from "../lib/logging";
+import { createLogger, describeError, errorMessage, logOnce } from "../lib/logging";
 import type { ProviderId } from "../schemas/common";
 import type { KnowledgeTip } from "../types/domain";
 import { refineWithRules } from "./refine";
@@ -104,7 +104,9 @@ export async function refinePrompt(
     return { refinedPrompt, appliedTips: tips.map((t) => t.key), mode: "model" };
   } catch (err) {
     const note = reason(err);
-    log.info("refine.fallback", { ...describeError(err), note });
+    // The remote-only binding is the normal offline case: one line per isolate, no stack.
+    if (REMOTE_ONLY.test(errorMessage(err))) logOnce(log, "refine.fallback.remote_only", { note });
+    else log.warn("refine.fallback", { ...describeError(err), note });
     const rules = refineWithRules(prompt, tips);
     return { ...rules, mode: "rules", note };
   }

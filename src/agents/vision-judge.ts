@@ -2,7 +2,7 @@
 import { z } from "zod";
 import type { ImageOpKind } from "../adapters/provider.types";
 import type { AppEnv } from "../lib/env";
-import { createLogger, describeError } from "../lib/logging";
+import { createLogger, describeError, errorMessage, logOnce } from "../lib/logging";
 import { promptColours, type Verdict } from "./judge.agent";
 
 const log = createLogger({ module: "vision-judge" });
@@ -253,8 +253,11 @@ export async function judgeWithVision(env: AppEnv, input: VisionInput): Promise<
     }
     problem = `malformed output twice (${problem})`;
   } catch (err) {
-    problem = err instanceof Error ? err.message : String(err);
-    log.info("vision.unavailable", describeError(err));
+    problem = errorMessage(err);
+    // The remote-only binding is the normal offline case: one line per isolate, no stack.
+    if (/needs to be run remotely/i.test(problem))
+      logOnce(log, "vision.unavailable.remote_only", { error: problem });
+    else log.warn("vision.unavailable", describeError(err));
   }
   return {
     ...input.offline,

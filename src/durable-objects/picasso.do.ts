@@ -23,6 +23,16 @@ import { WATCH_INTERVAL_MS, WatchedJobs } from "./watched-jobs";
 
 /** Inbound frames are only heartbeats; anything bigger than this closes the socket. */
 export const MAX_INBOUND_FRAME_BYTES = 4096;
+
+/** Over the cap in UTF-8 bytes, as on the wire (a string's length counts UTF-16 units, 1..3 bytes each). */
+function frameTooLarge(message: string | ArrayBuffer): boolean {
+  if (typeof message !== "string") return message.byteLength > MAX_INBOUND_FRAME_BYTES;
+  if (message.length > MAX_INBOUND_FRAME_BYTES) return true;
+  // Encode only when the length alone cannot decide.
+  if (message.length * 3 <= MAX_INBOUND_FRAME_BYTES) return false;
+  return new TextEncoder().encode(message).byteLength > MAX_INBOUND_FRAME_BYTES;
+}
+
 /** How long after an event the log is pruned (one alarm covers a burst of events). */
 const PRUNE_DELAY_MS = 10_000;
 
@@ -243,8 +253,7 @@ export class PicassoDurableObject extends DurableObject<AppEnv> {
   }
 
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
-    const size = typeof message === "string" ? message.length : message.byteLength;
-    if (size > MAX_INBOUND_FRAME_BYTES) {
+    if (frameTooLarge(message)) {
       this.drop(ws, 1009, "frame too large");
       return;
     }

@@ -30,6 +30,8 @@ export interface SecretsAndVars {
   WEBHOOK_MAX_ATTEMPTS?: string;
   /** e.g. `https://imagedelivery.net/<account-hash>`: new progressions are also uploaded to hosted Images. */
   IMAGES_DELIVERY_URL?: string;
+  /** How long a JSON request body may take to arrive, in ms (default 10000): slower is a 400. */
+  BODY_TIMEOUT_MS?: string;
   /** Benchmarks only: share of view-log batches that fail before writing (0..1). */
   VIEW_LOG_FAIL_RATE?: string;
   OPENAI_API_KEY?: string;

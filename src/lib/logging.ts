@@ -36,3 +36,22 @@ export function describeError(err: unknown): LogFields {
   if (err instanceof Error) return { error: err.message, errorName: err.name, stack: err.stack };
   return { error: String(err) };
 }
+
+/** The message of anything thrown, without a stack (for expected conditions). */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+const loggedOnce = new Set<string>();
+
+/**
+ * An expected, handled condition (e.g. the AI binding being remote-only under local dev): logged
+ * once per isolate as one info line without a stack, so a healthy run does not look alarming.
+ * Returns false when the event was already logged in this isolate.
+ */
+export function logOnce(logger: Logger, event: string, fields: LogFields = {}): boolean {
+  if (loggedOnce.has(event)) return false;
+  loggedOnce.add(event);
+  logger.info(event, { ...fields, once: "logged once per isolate" });
+  return true;
+}

@@ -1,8 +1,10 @@
 /** OpenAPI-aware routers: every route validates with the zod schemas the document is built from. */
 import { createRoute, OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { limitBody, MAX_JSON_BYTES, requireJson } from "../middleware/body";
+import { bodyDeadline, limitBody, MAX_JSON_BYTES, requireJson } from "../middleware/body";
 import { ErrorSchema } from "../schemas/common";
+import { StreamEnvelopeSchema, StreamEventSchemas } from "../schemas/stream";
+import { JobWebhookSchema, TaskWebhookSchema, WebhookHeadersSchema } from "../schemas/webhooks";
 import type { HonoEnv } from "./hono";
 import { invalidRequest } from "./validation";
 
@@ -54,5 +56,54 @@ export function defineRoute<const R extends RouteConfig>(config: R) {
       ? config.middleware
       : [config.middleware]
     : [];
-  return createRoute({ ...config, middleware: [...extra, ...own] });
+  // The body is read under a deadline last, after every size cap (they count what this read pulls).
+  const last: MiddlewareHandler[] = takesJson ? [bodyDeadline] : [];
+  return createRoute({ ...config, middleware: [...extra, ...own, ...last] });
+}
+
+/**
+ * Everything the document says beyond the routes: the key scheme, the stream's envelope and event
+ * types, the completion webhooks (OpenAPI 3.1 `webhooks`), and GET /openapi.json itself with a
+ * `servers` entry for the origin that serves it (so generated clients and "try it" point here).
+ */
+export function describeApi(app: OpenAPIHono<HonoEnv>): void {
+  const registry = app.openAPIRegistry;
+  registry.registerComponent("securitySchemes", "ApiKey", {
+    type: "apiKey",
+    in: "header",
+    name: "X-Api-Key",
+  });
+  for (const [name, schema] of StreamEventSchemas) registry.register(name, schema);
+  registry.register("StreamEnvelope", StreamEnvelopeSchema);
+  const webhook = (
+    name: string,
+    events: string,
+    schema: typeof JobWebhookSchema | typeof TaskWebhookSchema,
+  ) => ({
+    method: "post" as const,
+    path: name,
+    tags: ["Webhooks"],
+    operationId: `${name}Webhook`,
+    summary: `Sent to the job's webhook.url for ${events}`,
+    description:
+      "Signed per Standard Webhooks with WEBHOOK_SECRET; answer 2xx to acknowledge, 410 to stop; anything else is retried with backoff.",
+    security: [],
+    request: { headers: WebhookHeadersSchema, body: jsonBody(schema) },
+    responses: {
+      200: { description: "Delivered (any 2xx): never sent again" },
+      410: { description: "Gone: stop sending this message" },
+    },
+  });
+  registry.registerWebhook(webhook("jobEnded", "job.completed, job.failed, job.cancelled", JobWebhookSchema));
+  registry.registerWebhook(webhook("taskEnded", "task.completed, task.failed", TaskWebhookSchema));
+  app.doc31("/openapi.json", (c) => ({
+    openapi: "3.1.0",
+    info: {
+      title: "Picasso backend API",
+      version: "1.0.0",
+      description: "One prompt, several image providers, judged, deduplicated, versioned and published.",
+      license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" },
+    },
+    servers: [{ url: new URL(c.req.url).origin, description: "This deployment" }],
+  }));
 }

@@ -32,11 +32,23 @@ const JsonRpcResponseSchema = z
   })
   .openapi("JsonRpcResponse");
 
-/** The SDK's default CORS headers plus X-Api-Key, so browser clients (MCP Inspector) may send it. */
-const CORS = {
-  headers:
-    "Content-Type, Accept, Authorization, X-Api-Key, mcp-session-id, MCP-Protocol-Version, Mcp-Method, Mcp-Name",
-};
+/**
+ * The MCP handler always adds CORS headers (`Access-Control-Allow-Origin: *` by default). CORS is
+ * the app's one allowlist (src/middleware/cors.ts, CORS_ORIGINS), so they are removed here and that
+ * middleware alone decides, for /mcp exactly as for the REST API.
+ */
+function withoutCors(res: Response): Response {
+  const headers = new Headers(res.headers);
+  for (const name of [...headers.keys()]) {
+    if (name.startsWith("access-control-")) headers.delete(name);
+  }
+  return new Response(res.body, {
+    status: res.status,
+    statusText: res.statusText,
+    headers,
+    webSocket: res.webSocket,
+  });
+}
 
 /** The /mcp sub-app; `appFetch` is the app's own fetch, which every tool call goes through. */
 export function mcpRoutes(appFetch: AppFetch) {
@@ -51,6 +63,7 @@ export function mcpRoutes(appFetch: AppFetch) {
     method: "post",
     path: "/",
     tags: ["MCP"],
+    operationId: "mcp",
     summary: "The MCP server (Streamable HTTP, stateless)",
     description: `JSON-RPC messages of the Model Context Protocol; every request needs an API key (Authorization: Bearer or X-Api-Key). Tools: ${MCP_TOOLS.map((t) => t.name).join(", ")}. Each tool calls the matching REST route as the caller and returns its JSON; API errors come back as tool results with isError and "<code>: <message>".`,
     security: [{ ApiKey: [] }, { Bearer: [] }],
@@ -74,7 +87,7 @@ export function mcpRoutes(appFetch: AppFetch) {
 
   router.use("/", limitBody(MAX_JSON_BYTES), requireMcpKey);
 
-  router.all("/", (c) => {
+  router.all("/", async (c) => {
     const logger = c.get("logger");
     const key = c.get("apiKey");
     const caller = {
@@ -95,11 +108,10 @@ export function mcpRoutes(appFetch: AppFetch) {
       {
         // Hono already routed the request here, wherever the sub-app is mounted.
         route: c.req.path,
-        corsOptions: CORS,
         onerror: (error) => logger.warn("mcp_error", describeError(error)),
       },
     );
-    return handler(c.req.raw, c.env, c.executionCtx);
+    return withoutCors(await handler(c.req.raw, c.env, c.executionCtx));
   });
 
   return router;

@@ -34,6 +34,8 @@ const owner = async (c: Context<HonoEnv>) => {
 
 const typesRoute = defineRoute({
   method: "get",
+  operationId: "listArtifactTypes",
+  security: [],
   path: "/artifacts/types",
   tags,
   summary: "The artifact generators of this deployment",
@@ -45,6 +47,7 @@ const typesRoute = defineRoute({
 
 const createRoute = defineRoute({
   method: "post",
+  operationId: "createArtifact",
   path: "/artifacts",
   tags,
   summary: "Create (and, when complete, publish) an artifact",
@@ -55,6 +58,7 @@ const createRoute = defineRoute({
 
 const lookbookRoute = defineRoute({
   method: "post",
+  operationId: "publishLookbook",
   path: "/projects/{id}/artifacts/lookbook",
   tags,
   summary: "Create a lookbook of one project",
@@ -69,6 +73,8 @@ const lookbookRoute = defineRoute({
 
 const getRoute = defineRoute({
   method: "get",
+  operationId: "getArtifact",
+  security: [],
   path: "/artifacts/{id}",
   tags,
   summary: "Read an artifact",
@@ -78,6 +84,7 @@ const getRoute = defineRoute({
 
 const associateRoute = defineRoute({
   method: "post",
+  operationId: "associateArtifact",
   path: "/artifacts/{id}/associate",
   tags,
   summary: "Add a project to an artifact (re-rendered with its images)",
@@ -88,6 +95,7 @@ const associateRoute = defineRoute({
 
 const customizeRoute = defineRoute({
   method: "post",
+  operationId: "customizeArtifact",
   path: "/artifacts/{id}/customize",
   tags,
   summary: "One turn with the artifact agent: fill the template's placeholders",
@@ -102,6 +110,7 @@ const customizeRoute = defineRoute({
 
 const renderRoute = defineRoute({
   method: "post",
+  operationId: "renderArtifact",
   path: "/artifacts/{id}/render",
   tags,
   summary: "Re-render from current data",
@@ -112,6 +121,8 @@ const renderRoute = defineRoute({
 
 const viewsRoute = defineRoute({
   method: "get",
+  operationId: "getArtifactViews",
+  security: [],
   path: "/artifacts/{id}/views",
   tags,
   summary: "Public view counts",
@@ -121,6 +132,8 @@ const viewsRoute = defineRoute({
 
 const votesRoute = defineRoute({
   method: "get",
+  operationId: "getArtifactVotes",
+  security: [],
   path: "/artifacts/{id}/votes",
   tags,
   summary: "A voting deck's votes: the total and the count per image",

@@ -75,6 +75,8 @@ async function check(name: string, probe: Probe, env: AppEnv): Promise<BindingSt
 
 const healthRoute = defineRoute({
   method: "get",
+  operationId: "getHealth",
+  security: [],
   path: "/",
   tags: ["Health"],
   summary: "Binding health",

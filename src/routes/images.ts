@@ -22,6 +22,8 @@ import { IdParamSchema } from "../schemas/common";
 
 const renditionRoute = defineRoute({
   method: "get",
+  operationId: "getImage",
+  security: [],
   path: "/{id}",
   tags: ["Images"],
   summary: "A delivery rendition of a progression's image",

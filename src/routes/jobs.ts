@@ -25,6 +25,7 @@ const tags = ["Jobs"];
 
 const submitRoute = defineRoute({
   method: "post",
+  operationId: "createJob",
   path: "/projects/{id}/jobs",
   tags,
   summary: "Submit a job: one prompt fanned out to providers × variants",
@@ -52,6 +53,8 @@ const submitRoute = defineRoute({
 
 const statusRoute = defineRoute({
   method: "get",
+  operationId: "getJob",
+  security: [],
   path: "/jobs/{jobId}",
   tags,
   summary: "A job's status and its tasks",
@@ -61,6 +64,8 @@ const statusRoute = defineRoute({
 
 const webhooksRoute = defineRoute({
   method: "get",
+  operationId: "listJobWebhooks",
+  security: [],
   path: "/jobs/{jobId}/webhooks",
   tags,
   summary: "The job's webhook deliveries: each message, its status and attempts",
@@ -70,6 +75,7 @@ const webhooksRoute = defineRoute({
 
 const cancelRoute = defineRoute({
   method: "post",
+  operationId: "cancelJob",
   path: "/jobs/{jobId}/cancel",
   tags,
   summary: "Cancel a job: unfinished tasks end cancelled, finished work is kept",

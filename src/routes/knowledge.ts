@@ -13,6 +13,8 @@ const tags = ["Knowledge"];
 
 const listRoute = defineRoute({
   method: "get",
+  operationId: "listKnowledgeTips",
+  security: [],
   path: "/",
   tags,
   summary: "List prompt tips, optionally for one provider",
@@ -22,6 +24,7 @@ const listRoute = defineRoute({
 
 const putRoute = defineRoute({
   method: "put",
+  operationId: "putKnowledgeTip",
   path: "/{key}",
   tags,
   summary: "Create or replace a tip",

@@ -23,6 +23,7 @@ async function callerFingerprint(c: Context<HonoEnv>): Promise<string> {
 
 const getRoute = defineRoute({
   method: "get",
+  operationId: "getPreferences",
   path: "/",
   tags,
   summary: "The caller's job defaults",
@@ -36,6 +37,7 @@ const getRoute = defineRoute({
 
 const putRoute = defineRoute({
   method: "put",
+  operationId: "putPreferences",
   path: "/",
   tags,
   summary: "Replace the caller's job defaults",

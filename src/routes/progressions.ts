@@ -20,6 +20,8 @@ const tags = ["Progressions"];
 
 const listRoute = defineRoute({
   method: "get",
+  operationId: "listProgressions",
+  security: [],
   path: "/projects/{id}/progressions",
   tags,
   summary: "A project's progressions, newest first, filtered",
@@ -29,6 +31,8 @@ const listRoute = defineRoute({
 
 const getRoute = defineRoute({
   method: "get",
+  operationId: "getProgression",
+  security: [],
   path: "/progressions/{id}",
   tags,
   summary: "Read one progression",
@@ -38,6 +42,7 @@ const getRoute = defineRoute({
 
 const rollbackRoute = defineRoute({
   method: "post",
+  operationId: "rollbackProgression",
   path: "/progressions/{id}/rollback",
   tags,
   summary: "Make this step's image the new head: a new child step with the same image",

@@ -16,6 +16,8 @@ const tags = ["Projects"];
 
 const listRoute = defineRoute({
   method: "get",
+  operationId: "listProjects",
+  security: [],
   path: "/",
   tags,
   summary: "List projects, newest updatedAt first",
@@ -25,6 +27,7 @@ const listRoute = defineRoute({
 
 const createProjectRoute = defineRoute({
   method: "post",
+  operationId: "createProject",
   path: "/",
   tags,
   summary: "Create a project",
@@ -35,6 +38,8 @@ const createProjectRoute = defineRoute({
 
 const getRoute = defineRoute({
   method: "get",
+  operationId: "getProject",
+  security: [],
   path: "/{id}",
   tags,
   summary: "Read a project",
@@ -44,6 +49,7 @@ const getRoute = defineRoute({
 
 const patchRoute = defineRoute({
   method: "patch",
+  operationId: "updateProject",
   path: "/{id}",
   tags,
   summary: "Update a project's name or description",

@@ -5,6 +5,7 @@
  * and vote on voting decks here too (rate-limited per IP, small JSON bodies).
  */
 
+import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { addComment, vote } from "../artifacts/interactions";
 import { publicCacheKey } from "../artifacts/public-cache";
@@ -78,6 +79,8 @@ const errors = {
 
 const commentRoute = defineRoute({
   method: "post",
+  operationId: "createPublicComment",
+  security: [],
   path: "/artifact/{slug}/comments",
   tags,
   summary: "Comment on a review board (optionally pinned at x, y of one of its images)",
@@ -88,6 +91,8 @@ const commentRoute = defineRoute({
 
 const voteRoute = defineRoute({
   method: "post",
+  operationId: "createPublicVote",
+  security: [],
   path: "/artifact/{slug}/votes",
   tags,
   summary: "Vote for an image of a voting deck (one vote per visitor IP per deck)",
@@ -117,6 +122,35 @@ publicRoutes.openapi(voteRoute, async (c) => {
   const outcome = await vote(c.env, requestOrigin(c), slug, clientIp(c), progressionId);
   return c.json(outcome, outcome.counted ? 201 : 200);
 });
+
+// Described by hand: one handler serves both prefixes (the kind is part of the path pattern).
+for (const kind of ["lookbook", "artifact"] as const) {
+  publicRoutes.openAPIRegistry.registerPath({
+    method: "get",
+    path: `/${kind}/{slug}`,
+    tags,
+    operationId: kind === "lookbook" ? "getPublicLookbook" : "getPublicArtifact",
+    summary: `A published ${kind === "lookbook" ? "lookbook" : "artifact of any type"}, as rendered (no key)`,
+    description:
+      "The stored content with its own content type, Cache-Control: public, max-age=300, an ETag (If-None-Match → 304) and, for HTML, a Content-Security-Policy. Each page served counts one view.",
+    security: [],
+    request: { params: SlugParamSchema },
+    responses: {
+      200: {
+        description: "The rendered artifact",
+        content: {
+          "text/html": { schema: z.string() },
+          "application/json": { schema: z.unknown() },
+          "text/csv": { schema: z.string() },
+          "application/pdf": { schema: z.string().openapi({ format: "binary" }) },
+          "image/gif": { schema: z.string().openapi({ format: "binary" }) },
+        },
+      },
+      304: { description: "Not modified (If-None-Match)" },
+      404: jsonResponse(ErrorSchema, "Unknown or draft slug"),
+    },
+  });
+}
 
 publicRoutes.get("/:kind{lookbook|artifact}/:slug", async (c) => {
   const slug = c.req.param("slug");

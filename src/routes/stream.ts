@@ -8,6 +8,8 @@ import { ErrorSchema } from "../schemas/common";
 
 const streamRoute = defineRoute({
   method: "get",
+  operationId: "streamSession",
+  security: [],
   path: "/{sessionId}",
   tags: ["Stream"],
   summary: "Subscribe to a session's events (WebSocket)",
@@ -19,7 +21,10 @@ const streamRoute = defineRoute({
     query: z.object({ since: SinceSchema.openapi({ description: "Replay events after this seq" }) }),
   },
   responses: {
-    101: { description: "Switching protocols: the event stream" },
+    101: {
+      description:
+        "Switching protocols: every WebSocket message is one `StreamEnvelope` (components: `StreamEvent<Type>` per event type), or the text `pong`",
+    },
     426: jsonResponse(ErrorSchema, "A plain GET without Upgrade: websocket"),
     ...commonErrors,
   },

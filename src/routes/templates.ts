@@ -19,6 +19,7 @@ const requireHtml = createMiddleware<HonoEnv>(async (c, next) => {
 
 const putRoute = defineRoute({
   method: "put",
+  operationId: "putTemplate",
   path: "/{name}",
   tags: ["Artifacts"],
   summary: "Store a template; placeholders are {{NAME}} with names of [A-Z0-9_]",

@@ -1,6 +1,6 @@
 /** Artifact, template and view schemas (CONTRACT.md "Artifacts"). */
 import { z } from "@hono/zod-openapi";
-import { IdSchema } from "./common";
+import { boundedInt, IdSchema } from "./common";
 
 export const ArtifactOutputSchema = z.enum(["html", "pdf", "json", "video", "csv", "image"]);
 export type ArtifactOutput = z.infer<typeof ArtifactOutputSchema>;
@@ -30,7 +30,7 @@ export const ArtifactSchema = z
 export const ArtifactOptionsSchema = z
   .strictObject({
     includeFailed: z.boolean().optional().openapi({ description: "Also show images the judge failed" }),
-    maxImages: z.number().int().min(1).max(200).optional(),
+    maxImages: boundedInt("maxImages", 1, 200).optional(),
     description: z.string().max(2000).optional(),
   })
   .openapi("ArtifactOptions");

@@ -3,7 +3,7 @@ import { z } from "@hono/zod-openapi";
 import { ImageOpKinds, JobStatuses, Judgments } from "../lib/vocabulary";
 import { SessionIdSchema } from "../lib/ws-events";
 import { WebhookEvents } from "../webhooks/events";
-import { IdSchema, ProviderIdSchema } from "./common";
+import { boundedInt, IdSchema, ProviderIdSchema } from "./common";
 
 export const CreateJobSchema = z
   .object({
@@ -15,18 +15,10 @@ export const CreateJobSchema = z
       .refine((ps) => new Set(ps).size === ps.length, { message: "providers must not repeat" })
       .optional()
       .openapi({ example: ["local"], description: "Required unless set in /api/preferences" }),
-    variants: z
-      .number()
-      .int()
-      .min(1)
-      .max(8)
+    variants: boundedInt("variants", 1, 8)
       .optional()
       .openapi({ description: "Default: preferences, else 1" }),
-    autoRetry: z
-      .number()
-      .int()
-      .min(0)
-      .max(2)
+    autoRetry: boundedInt("autoRetry", 0, 2)
       .optional()
       .openapi({ description: "Judge-driven retries per task (default: preferences, else 0)" }),
     sessionId: SessionIdSchema.openapi({ example: "my-session-01" }),

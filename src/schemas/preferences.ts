@@ -1,6 +1,6 @@
 /** Per-user defaults for job submission (USER_PREFERENCES, keyed by a fingerprint of the API key). */
 import { z } from "@hono/zod-openapi";
-import { ProviderIdSchema } from "./common";
+import { boundedInt, ProviderIdSchema } from "./common";
 
 export const PreferencesSchema = z
   .object({
@@ -10,8 +10,8 @@ export const PreferencesSchema = z
       .max(4)
       .refine((ps) => new Set(ps).size === ps.length, { message: "providers must not repeat" })
       .optional(),
-    variants: z.number().int().min(1).max(8).optional(),
-    autoRetry: z.number().int().min(0).max(2).optional(),
+    variants: boundedInt("variants", 1, 8).optional(),
+    autoRetry: boundedInt("autoRetry", 0, 2).optional(),
   })
   .strict()
   .openapi("Preferences");

@@ -1,7 +1,7 @@
 /** Progression schemas (CONTRACT.md "Progressions"). */
 import { z } from "@hono/zod-openapi";
 import { Judgments } from "../lib/vocabulary";
-import { ProviderIdSchema } from "./common";
+import { boundedInt, ProviderIdSchema } from "./common";
 
 export const ProgressionSchema = z
   .object({
@@ -58,7 +58,7 @@ export const ProgressionQuerySchema = z.object({
   tags: TagsQuery.optional().openapi({ type: "string", example: '["portrait","warm"]' }),
   judgment: Judgments.optional(),
   provider: ProviderIdSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: boundedInt("limit", 1, 100, { coerce: true }).default(20),
   cursor: z.string().min(1).max(512).optional(),
 });
 export type ProgressionQuery = z.infer<typeof ProgressionQuerySchema>;

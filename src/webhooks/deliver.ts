@@ -70,11 +70,7 @@ export async function deliverWebhooks(env: AppEnv, messages: Message<WebhookMess
     const id = message.body.deliveryId;
     try {
       const delivery = await getDelivery(env.DB, id);
-      if (
-        !delivery ||
-        delivery.status !== "pending" ||
-        !(await claimDelivery(env.DB, id, Date.now(), LEASE_MS))
-      ) {
+      if (delivery?.status !== "pending" || !(await claimDelivery(env.DB, id, Date.now(), LEASE_MS))) {
         message.ack(); // finished, unknown, or being sent by another copy right now
         continue;
       }

@@ -133,6 +133,24 @@ async function readCapped(res: Response, signal: AbortSignal, timeout: () => Api
   }
 }
 
+const tooManyPixels = (size: { width: number; height: number }): ApiError =>
+  refuse(
+    "payload_too_large",
+    `the image is ${size.width}×${size.height} px; at most ${INGEST_LIMITS.maxSide} px per side`,
+  );
+
+/** The canvas a PNG or GIF header declares (PNG IHDR, GIF logical screen); null for other types. */
+function declaredSize(bytes: Uint8Array, type: string): { width: number; height: number } | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (type === "image/png" && bytes.byteLength >= 24) {
+    return { width: view.getUint32(16), height: view.getUint32(20) };
+  }
+  if (type === "image/gif" && bytes.byteLength >= 10) {
+    return { width: view.getUint16(6, true), height: view.getUint16(8, true) };
+  }
+  return null;
+}
+
 /**
  * Fetches `rawUrl` as a job's start image and stores it in R2 under `r2Key` with its sniffed type.
  * Refusals are `ApiError`s whose message starts with `startImageUrl: `: a refused or unreachable URL,
@@ -162,6 +180,11 @@ export async function ingestStartImage(
 
   const contentType = sniffImageType(bytes);
   if (!contentType) throw refuse("unsupported_media_type", "not a PNG, JPEG, WebP or GIF image");
+  const declared = declaredSize(bytes, contentType);
+  if (declared && (declared.width > INGEST_LIMITS.maxSide || declared.height > INGEST_LIMITS.maxSide)) {
+    // A decompression bomb is a few bytes declaring a huge canvas: refused before any decoder sees it.
+    throw tooManyPixels(declared);
+  }
   let size: { width: number; height: number };
   try {
     size = await imageInfo(env.IMAGES, bytes);
@@ -169,12 +192,7 @@ export async function ingestStartImage(
     // The binding's message names local paths: never forward it.
     throw refuse("unsupported_media_type", `the ${contentType} image could not be decoded`);
   }
-  if (size.width > INGEST_LIMITS.maxSide || size.height > INGEST_LIMITS.maxSide) {
-    throw refuse(
-      "payload_too_large",
-      `the image is ${size.width}×${size.height} px; at most ${INGEST_LIMITS.maxSide} px per side`,
-    );
-  }
+  if (size.width > INGEST_LIMITS.maxSide || size.height > INGEST_LIMITS.maxSide) throw tooManyPixels(size);
   await putOriginal(env.BUCKET, r2Key, bytes, contentType);
   return { bytes, contentType, width: size.width, height: size.height, finalUrl: url.href };
 }
