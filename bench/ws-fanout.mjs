@@ -26,8 +26,17 @@ const event = (i) => ({
 
 async function connectAll(base, sessionId) {
   const wsBase = base.replace("http", "ws");
-  const clients = await Promise.all(
-    Array.from({ length: CLIENTS }, () => {
+  // 25 at a time: hundreds of simultaneous upgrades overflow the local runtime's accept queue.
+  const clients = [];
+  for (let n = 0; n < CLIENTS; n += 25) {
+    clients.push(...(await connectSome(wsBase, sessionId, Math.min(25, CLIENTS - n))));
+  }
+  return clients;
+}
+
+function connectSome(wsBase, sessionId, count) {
+  return Promise.all(
+    Array.from({ length: count }, () => {
       // Order is checked on data.progress, which both modes carry (bare frames are not numbered by the log).
       const state = { received: 0, violations: 0, last: 0, done: null };
       const ws = new WebSocket(`${wsBase}/api/stream/${sessionId}`);
@@ -47,7 +56,6 @@ async function connectAll(base, sessionId) {
       });
     }),
   );
-  return clients;
 }
 
 async function runOnce(server, mode, round) {
