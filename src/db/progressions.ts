@@ -106,13 +106,15 @@ export async function getProgression(db: D1Database, id: string): Promise<Progre
   return row ? toProgression(row) : null;
 }
 
-/** Newest first, keyset-paged on (created_at, id), with the contract's filters. */
-export async function listProgressions(
-  db: D1Database,
+/**
+ * The listing's SQL and arguments: newest first, keyset-paged on (created_at, id) so a page costs
+ * the same at any depth (the (project_id, created_at, id) index, migration 0006; asserted with EXPLAIN QUERY PLAN).
+ */
+export function listProgressionsQuery(
   projectId: string,
   q: ProgressionQuery,
   after: Cursor | null,
-): Promise<{ items: Progression[]; nextCursor: string | null }> {
+): { sql: string; args: (string | number)[] } {
   const where = ["project_id = ?"];
   const args: (string | number)[] = [projectId];
   if (q.query) {
@@ -137,9 +139,20 @@ export async function listProgressions(
     args.push(after.t, after.t, after.id);
   }
   const sql = `SELECT * FROM image_progressions WHERE ${where.join(" AND ")} ORDER BY created_at DESC, id DESC LIMIT ?`;
+  return { sql, args: [...args, q.limit + 1] };
+}
+
+/** Newest first, keyset-paged on (created_at, id), with the contract's filters. */
+export async function listProgressions(
+  db: D1Database,
+  projectId: string,
+  q: ProgressionQuery,
+  after: Cursor | null,
+): Promise<{ items: Progression[]; nextCursor: string | null }> {
+  const { sql, args } = listProgressionsQuery(projectId, q, after);
   const { results } = await db
     .prepare(sql)
-    .bind(...args, q.limit + 1)
+    .bind(...args)
     .all<ProgressionRow>();
   return paginate(results.map(toProgression), q.limit, (p) => ({ t: p.createdAt, id: p.id }));
 }
