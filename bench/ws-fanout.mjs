@@ -70,6 +70,14 @@ async function runOnce(server, mode, round) {
       body: JSON.stringify({ events, log: mode === "logged" }),
     });
     if (res.status !== 202) throw new Error(`publish failed: ${res.status} ${await res.text()}`);
+    // Flow control, the same for both modes: the next batch goes out once every subscriber has the
+    // last one. Without it, hundreds of slow readers make the runtime buffer frames until the
+    // isolate is restarted ("Your worker restarted mid-request").
+    const upTo = i + events.length;
+    const deadline = Date.now() + 30_000;
+    while (clients.some((c) => c.state.received < upTo) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
   const timeout = new Promise((resolve) => setTimeout(resolve, 60_000, "timeout"));
   await Promise.race([Promise.all(clients.map((c) => c.state.finished)), timeout]);

@@ -117,7 +117,10 @@ const imageCostRoute = defineRoute({
     ),
   },
   responses: {
-    200: jsonResponse(z.object({ analyzeMs: z.number(), infoMs: z.number(), rounds: z.number() }), "Medians"),
+    200: jsonResponse(
+      z.object({ analyzeMs: z.number(), renditionMs: z.number(), infoMs: z.number(), rounds: z.number() }),
+      "Medians",
+    ),
     ...commonErrors,
     ...writeErrors,
   },
@@ -131,6 +134,7 @@ export const devRoutes = createRouter()
     const op = { kind: "generate" as const, prompt: "image cost: a harbour at dusk", variantIndex: 0 };
     const { bytes } = await localAdapter.run(op, c.env);
     const analyze: number[] = [];
+    const rendition: number[] = [];
     const info: number[] = [];
     // Interleaved, so both see the same machine load.
     for (let i = 0; i < rounds; i++) {
@@ -140,8 +144,15 @@ export const devRoutes = createRouter()
       t = performance.now();
       await analyzeImage(c.env.IMAGES, bytes);
       analyze.push(performance.now() - t);
+      // The same binding work the analysis does (one ~128 px rendition), without any hashing.
+      t = performance.now();
+      await rgbaRendition(c.env.IMAGES, bytes, 64, 64);
+      rendition.push(performance.now() - t);
     }
-    return c.json({ analyzeMs: medianOf(analyze), infoMs: medianOf(info), rounds }, 200);
+    return c.json(
+      { analyzeMs: medianOf(analyze), renditionMs: medianOf(rendition), infoMs: medianOf(info), rounds },
+      200,
+    );
   })
   .openapi(evictRoute, async (c) => {
     // ctx.abort() inside the actor rejects this call by design: the eviction is the expected outcome.
