@@ -43,7 +43,15 @@ interface Artifact {
 }
 
 const ATTR_HANDLER = /<[a-z][^>]*\son[a-z]+\s*=/i;
-const JS_URL = /(href|src|action|formaction|srcdoc)\s*=\s*["']?\s*javascript:/i;
+/** A URL attribute (inside a tag, not escaped text that merely reads like one) and its value. */
+const URL_ATTR = /\s(href|src|action|formaction|srcdoc|xlink:href)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi;
+/** The few entity forms a browser would decode inside an attribute value before reading the scheme. */
+const decodeAttr = (v: string) =>
+  v
+    .replace(/&#x([0-9a-f]+);?/gi, (_, h: string) => String.fromCodePoint(Number.parseInt(h, 16)))
+    .replace(/&#(\d+);?/g, (_, d: string) => String.fromCodePoint(Number(d)))
+    .replace(/&colon;/gi, ":")
+    .replace(/&tab;|&newline;/gi, "");
 const FORBIDDEN_TAGS = /<(iframe|object|embed|base|meta\s+http-equiv|svg[^>]*\sonload)/i;
 
 /** Every way a rendered page could run or load something it should not; [] when clean. */
@@ -59,8 +67,12 @@ function htmlProblems(html: string): string[] {
     const bare = tag[0].replace(/"[^"]*"|'[^']*'/g, '""');
     if (ATTR_HANDLER.test(bare)) problems.push(`event handler: ${tag[0].slice(0, 80)}`);
   }
-  const jsUrl = JS_URL.exec(html);
-  if (jsUrl) problems.push(`javascript: URL: ${jsUrl[0]}`);
+  for (const tag of html.matchAll(/<[a-z][^>]*>/gi)) {
+    for (const attr of tag[0].matchAll(URL_ATTR)) {
+      const value = decodeAttr(attr[2] ?? attr[3] ?? attr[4] ?? "").replace(/[\s\u0000-\u001f]/g, "");
+      if (/^javascript:/i.test(value)) problems.push(`javascript: URL: ${attr[0].slice(0, 80)}`);
+    }
+  }
   const tag = FORBIDDEN_TAGS.exec(html);
   if (tag) problems.push(`tag: ${tag[0]}`);
   return problems;
