@@ -135,8 +135,10 @@ export function listProgressionsQuery(
     args.push(q.provider);
   }
   if (after) {
-    where.push("(created_at < ? OR (created_at = ? AND id < ?))");
-    args.push(after.t, after.t, after.id);
+    // A row value, not an OR: SQLite turns it into a range on the index, so a deep page starts
+    // where the cursor points instead of walking the newer rows to get there.
+    where.push("(created_at, id) < (?, ?)");
+    args.push(after.t, after.id);
   }
   const sql = `SELECT * FROM image_progressions WHERE ${where.join(" AND ")} ORDER BY created_at DESC, id DESC LIMIT ?`;
   return { sql, args: [...args, q.limit + 1] };
