@@ -69,7 +69,10 @@ function htmlProblems(html: string): string[] {
   }
   for (const tag of html.matchAll(/<[a-z][^>]*>/gi)) {
     for (const attr of tag[0].matchAll(URL_ATTR)) {
-      const value = decodeAttr(attr[2] ?? attr[3] ?? attr[4] ?? "").replace(/[\s\u0000-\u001f]/g, "");
+      // Browsers skip whitespace and control characters before the scheme.
+      const value = [...decodeAttr(attr[2] ?? attr[3] ?? attr[4] ?? "")]
+        .filter((ch) => (ch.codePointAt(0) ?? 0) > 0x20)
+        .join("");
       if (/^javascript:/i.test(value)) problems.push(`javascript: URL: ${attr[0].slice(0, 80)}`);
     }
   }
