@@ -262,67 +262,6 @@ export async function transitionTask(
   return result.meta.changes > 0;
 }
 
-/** Cancels a job and its unfinished tasks in one batch; returns the tasks it cancelled (none if already ended). */
-export async function cancelJob(
-  db: D1Database,
-  jobId: string,
-  now: number,
-): Promise<{ cancelled: boolean; tasks: JobTask[] }> {
-  const [job, tasks] = await db.batch([
-    db
-      .prepare(
-        `UPDATE jobs SET status = 'cancelled', updated_at = ?, finished_at = ?
-         WHERE id = ? AND status IN ('queued', 'running') RETURNING id`,
-      )
-      .bind(now, now, jobId),
-    db
-      .prepare(
-        `UPDATE job_tasks SET status = 'cancelled', error = 'cancelled', finished_at = ?
-         WHERE job_id = ? AND status IN ('queued', 'running')
-         RETURNING *`,
-      )
-      // A job only ends once all its tasks have, so this touches nothing when the job was already over.
-      .bind(now, jobId),
-  ]);
-  const cancelled = (job?.results.length ?? 0) > 0;
-  return { cancelled, tasks: cancelled ? ((tasks?.results ?? []) as unknown as TaskRow[]).map(toTask) : [] };
-}
-
-export interface IdempotencyRecord {
-  bodyHash: string;
-  jobId: string | null;
-  responseJson: string | null;
-}
-
-export function insertIdempotencyStatement(
-  db: D1Database,
-  projectId: string,
-  key: string,
-  bodyHash: string,
-  jobId: string,
-  responseJson: string,
-  now: number,
-): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT INTO idempotency_keys (project_id, key, body_hash, job_id, response_status, response_json, created_at)
-       VALUES (?, ?, ?, ?, 202, ?, ?)`,
-    )
-    .bind(projectId, key, bodyHash, jobId, responseJson, now);
-}
-
-export async function getIdempotency(
-  db: D1Database,
-  projectId: string,
-  key: string,
-): Promise<IdempotencyRecord | null> {
-  const row = await db
-    .prepare("SELECT body_hash, job_id, response_json FROM idempotency_keys WHERE project_id = ? AND key = ?")
-    .bind(projectId, key)
-    .first<{ body_hash: string; job_id: string | null; response_json: string | null }>();
-  return row ? { bodyHash: row.body_hash, jobId: row.job_id, responseJson: row.response_json } : null;
-}
-
 /** Removes a job that could not be started, with its tasks and idempotency key, in one batch. */
 export async function deleteJob(db: D1Database, jobId: string): Promise<void> {
   await db.batch([
@@ -369,46 +308,18 @@ export async function touchHeartbeat(db: D1Database, jobId: string, now: number)
 }
 
 /**
- * Ending a job in one transaction: its unfinished tasks fail with `reason`, then the job moves from
- * queued/running to complete (a task completed) or failed. A cancelled or finished job is untouched.
+ * A conditional transition that a replayed step can repeat: true when it moved the task, and also
+ * when the task is already in the target status (the first run of the same step committed).
  */
-export function endJobStatements(db: D1Database, jobId: string, reason: string, now: number) {
-  return [
-    db
-      .prepare(
-        `UPDATE job_tasks SET status = 'failed', error = ?, finished_at = ?
-         WHERE job_id = ? AND status IN ('queued', 'running')`,
-      )
-      .bind(reason, now, jobId),
-    db
-      .prepare(
-        `UPDATE jobs SET updated_at = ?, finished_at = ?,
-           status = CASE WHEN EXISTS (SELECT 1 FROM job_tasks WHERE job_id = jobs.id AND status = 'complete')
-                         THEN 'complete' ELSE 'failed' END
-         WHERE id = ? AND status IN ('queued', 'running')`,
-      )
-      .bind(now, now, jobId),
-  ];
-}
-
-/** Tasks of a job that failed with exactly `error` (what an ending did, found again on a repeat). */
-export async function tasksEndedWith(
+export async function settleTask(
   db: D1Database,
-  jobId: string,
-  error: string,
-): Promise<Pick<JobTask, "provider" | "variantIndex" | "attempt">[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT provider, variant_index, attempt FROM job_tasks
-       WHERE job_id = ? AND status = 'failed' AND error = ? ORDER BY ordinal`,
-    )
-    .bind(jobId, error)
-    .all<{ provider: string; variant_index: number; attempt: number }>();
-  return results.map((r) => ({
-    provider: ProviderIds.parse(r.provider),
-    variantIndex: r.variant_index,
-    attempt: r.attempt,
-  }));
+  taskId: string,
+  from: JobStatus[],
+  change: TaskChange,
+  now: number,
+): Promise<boolean> {
+  if (await transitionTask(db, taskId, from, change, now)) return true;
+  return (await taskState(db, taskId))?.status === change.status;
 }
 
 /** A task's current status and progression (null when there is no such task). */

@@ -1,5 +1,7 @@
 /** Cancelling a job: unfinished tasks end `cancelled` in D1, then the stream is told, then the workflow stops. */
-import { cancelJob, getJob, taskOutcomes } from "../db/jobs";
+
+import { cancelJob } from "../db/job-endings";
+import { getJob, taskOutcomes } from "../db/jobs";
 import { closeTasks } from "../lib/actor";
 import type { AppEnv } from "../lib/env";
 import { notFound } from "../lib/errors";

@@ -4,7 +4,9 @@
  * tasks, and the events that say so (each task's `fail`, then one job-level `complete`) carry ids, so
  * whoever publishes them a second time is ignored by the actor.
  */
-import { endJobStatements, taskOutcomes, tasksEndedWith } from "../db/jobs";
+
+import { endJobStatements, tasksEndedWith } from "../db/job-endings";
+import { taskOutcomes } from "../db/jobs";
 import type { JobStatus } from "../lib/vocabulary";
 import type { PublishEvent } from "../lib/ws-events";
 import type { JobTask, Judgment } from "../types/domain";

@@ -8,7 +8,8 @@
 
 import { ingestStartImage } from "../agents/tools/ingest";
 import { deleteOriginal } from "../agents/tools/r2";
-import { deleteJob, getIdempotency, insertIdempotencyStatement, insertJobStatements } from "../db/jobs";
+import { getIdempotency, insertIdempotencyStatement } from "../db/idempotency";
+import { deleteJob, insertJobStatements } from "../db/jobs";
 import { getPreferences } from "../db/preferences";
 import { getProgression } from "../db/progressions";
 import { getProject } from "../db/projects";

@@ -10,7 +10,7 @@ import type { ProviderResult } from "../adapters/provider.types";
 import { getAdapter } from "../adapters/router";
 import { hostedBase, uploadHosted } from "../agents/tools/hosted-images";
 import { putOriginal, readOriginal } from "../agents/tools/r2";
-import { insertTaskStatement, taskState, transitionTask } from "../db/jobs";
+import { insertTaskStatement, settleTask } from "../db/jobs";
 import { taskFailEvent } from "../jobs/finish";
 import { FAIL_STEP, originalKey, progressionIdOf, taskLabel } from "../jobs/keys";
 import { PROGRESS, retryOf } from "../jobs/plan";
@@ -84,20 +84,15 @@ async function failTask(
   const message = taskErrorMessage(err);
   ctx.log.warn("task.failed", { error: message });
   try {
-    const failed = await runStep(ctx.step, ctx.log, `fail-task ${label}`, task.provider, QUICK, async () => {
-      if (
-        await transitionTask(
-          ctx.env.DB,
-          task.id,
-          ["queued", "running"],
-          { status: "failed", error: message },
-          Date.now(),
-        )
-      )
-        return true;
-      const state = await taskState(ctx.env.DB, task.id);
-      return state?.status === "failed"; // a replay of this very step
-    });
+    const failed = await runStep(ctx.step, ctx.log, `fail-task ${label}`, task.provider, QUICK, () =>
+      settleTask(
+        ctx.env.DB,
+        task.id,
+        ["queued", "running"],
+        { status: "failed", error: message },
+        Date.now(),
+      ),
+    );
     if (failed)
       await publishStep(
         ctx.env,
@@ -126,11 +121,10 @@ async function runSteps(
   const publish = (name: string, ...events: PublishEvent[]) =>
     publishStep(env, step, log, `${name} ${label}`, events, job);
 
-  const running = await runStep(step, log, `start-task ${label}`, task.provider, QUICK, async () => {
-    if (await transitionTask(db, task.id, ["queued"], { status: "running", refinedPrompt }, Date.now()))
-      return true;
-    return (await taskState(db, task.id))?.status === "running"; // resumed: it was started before
-  });
+  // Resumed after a restart, the task may have been started before: settleTask says so too.
+  const running = await runStep(step, log, `start-task ${label}`, task.provider, QUICK, () =>
+    settleTask(db, task.id, ["queued"], { status: "running", refinedPrompt }, Date.now()),
+  );
   if (!running) return null; // cancelled (or ended) before it started
   await publish("publish-running", { type: "running", data: ids });
 
@@ -174,8 +168,7 @@ async function runSteps(
         duplicateOf: duplicate?.id,
         duplicateDistances: duplicate?.distances,
       };
-      if (await transitionTask(db, task.id, ["running"], change, Date.now())) return true;
-      return (await taskState(db, task.id))?.status === "complete"; // a replay of this very step
+      return settleTask(db, task.id, ["running"], change, Date.now());
     });
     if (done) {
       await publish(
