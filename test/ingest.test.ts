@@ -1,11 +1,15 @@
 /** Start-image ingest against the loopback fixture server: the tool itself, then jobs through the worker. */
 import { env } from "cloudflare:workers";
-import { describe, expect, inject, it } from "vitest";
+import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import { ingestStartImage } from "../src/agents/tools/ingest";
 import type { AppEnv } from "../src/lib/env";
 import { ApiError } from "../src/lib/errors";
 import { sniffImageType } from "../src/lib/image-type";
 import { call, callWithEnv, createProject, expectError, KEY } from "./helpers";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 const appEnv = env as unknown as AppEnv;
 /** The fixture server is http: on loopback, which only development mode lets through. */
@@ -114,8 +118,18 @@ describe("ingestStartImage: refusals", () => {
     await expectRefused(fixture(path), 400, "invalid_request", message);
   });
 
+  // Network faults are what the runtime's fetch hands back for them (a refused connection rejects
+  // with "Network connection lost."; a body shorter than its Content-Length fails its read). A real
+  // refused port or dropped socket gives the same answers, but workerd also prints its own stack for
+  // each, which a green run should not show.
   it("refuses an unreachable host (400)", async () => {
-    await expectRefused("http://127.0.0.1:1/image.png", 400, "invalid_request", /could not be reached/);
+    vi.spyOn(globalThis, "fetch").mockRejectedValueOnce(new TypeError("Network connection lost."));
+    await expectRefused(
+      "http://127.0.0.1:1/image.png",
+      400,
+      "invalid_request",
+      /127\.0\.0\.1:1 could not be reached/,
+    );
   });
 
   it.each([["/hang"], ["/hang-body"]])("ends %s at the time budget (400)", async (path) => {
@@ -127,7 +141,17 @@ describe("ingestStartImage: refusals", () => {
   });
 
   it("refuses a download that is cut short (400)", async () => {
-    await expectRefused(fixture("/truncated"), 400, "invalid_request", /cut short/);
+    const head = (await (await fetch(fixture("/image.png"))).arrayBuffer()).slice(0, 40);
+    const cut = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array(head));
+        controller.error(new Error("Network connection lost."));
+      },
+    });
+    vi.spyOn(globalThis, "fetch").mockResolvedValueOnce(
+      new Response(cut, { headers: { "content-type": "image/png", "content-length": "4096" } }),
+    );
+    await expectRefused(fixture("/image.png"), 400, "invalid_request", /cut short/);
   });
 
   it.each([

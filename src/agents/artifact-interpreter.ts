@@ -5,6 +5,7 @@
  * Offline (the AI binding is remote-only) this returns null and the agent says so.
  */
 import { z } from "zod";
+import { isAiRemoteOnly, runAi } from "../lib/ai";
 import type { AppEnv } from "../lib/env";
 import { createLogger, describeError } from "../lib/logging";
 import type { Progression } from "../types/domain";
@@ -73,18 +74,15 @@ export async function interpretFreeText(env: AppEnv, input: InterpretInput): Pro
     "Reply briefly in plain text.",
   ].join("\n");
   try {
-    const raw = await env.AI.run(
-      env.DEFAULT_MODEL_REASONING as Parameters<Ai["run"]>[0],
-      {
-        messages: [
-          { role: "system", content: system },
-          ...input.history.slice(-10).map((t) => ({ role: t.role, content: t.text })),
-          { role: "user", content: input.text },
-        ],
-        tools: [SAVE_CONFIGURATION_TOOL],
-        max_tokens: 512,
-      } as never,
-    );
+    const raw = await runAi(env, env.DEFAULT_MODEL_REASONING, {
+      messages: [
+        { role: "system", content: system },
+        ...input.history.slice(-10).map((t) => ({ role: t.role, content: t.text })),
+        { role: "user", content: input.text },
+      ],
+      tools: [SAVE_CONFIGURATION_TOOL],
+      max_tokens: 512,
+    });
     const output = ModelOutputSchema.safeParse(raw);
     if (!output.success) {
       log.warn("interpreter.unexpected_output", { error: output.error.message });
@@ -98,7 +96,7 @@ export async function interpretFreeText(env: AppEnv, input: InterpretInput): Pro
     }
     return { assignments, reply: output.data.response?.trim() || null };
   } catch (err) {
-    log.info("interpreter.unavailable", describeError(err));
+    if (!isAiRemoteOnly(err)) log.info("interpreter.unavailable", describeError(err));
     return null;
   }
 }

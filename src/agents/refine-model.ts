@@ -1,7 +1,8 @@
 /** Prompt refinement by the reasoning model, falling back to the rule-based refiner when the model is unavailable or off. */
 import { z } from "zod";
+import { isAiRemoteOnly, runAi } from "../lib/ai";
 import type { AppEnv } from "../lib/env";
-import { createLogger, describeError, errorMessage, logOnce } from "../lib/logging";
+import { createLogger, describeError } from "../lib/logging";
 import type { ProviderId } from "../schemas/common";
 import type { KnowledgeTip } from "../types/domain";
 import { refineWithRules } from "./refine";
@@ -22,9 +23,6 @@ export interface ModelRefinement {
 }
 
 const OutputSchema = z.object({ response: z.string() });
-
-/** What local runs (wrangler dev, the vitest pool) throw: the binding has no local emulation. */
-const REMOTE_ONLY = /needs to be run remotely/i;
 
 /** Openers models put before the answer ("Here is the refined prompt:", "Refined prompt -"). */
 const PREAMBLE =
@@ -77,7 +75,7 @@ function messages(prompt: string, provider: ProviderId, tips: KnowledgeTip[]) {
 
 function reason(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  if (REMOTE_ONLY.test(message)) return "model refinement unavailable: the AI binding is remote-only";
+  if (isAiRemoteOnly(err)) return "model refinement unavailable: the AI binding is remote-only";
   if (message.startsWith("model output rejected")) return message;
   return `model refinement unavailable: ${message}`;
 }
@@ -94,19 +92,18 @@ export async function refinePrompt(
   tips: KnowledgeTip[],
 ): Promise<ModelRefinement> {
   try {
-    const raw = await env.AI.run(
-      env.DEFAULT_MODEL_REASONING as Parameters<Ai["run"]>[0],
-      { messages: messages(prompt, provider, tips), max_tokens: MAX_TOKENS } as never,
-    );
+    const raw = await runAi(env, env.DEFAULT_MODEL_REASONING, {
+      messages: messages(prompt, provider, tips),
+      max_tokens: MAX_TOKENS,
+    });
     const output = OutputSchema.safeParse(raw);
     if (!output.success) throw new Error("model output rejected: no text response");
     const refinedPrompt = cleanModelPrompt(output.data.response, prompt);
     return { refinedPrompt, appliedTips: tips.map((t) => t.key), mode: "model" };
   } catch (err) {
     const note = reason(err);
-    // The remote-only binding is the normal offline case: one line per isolate, no stack.
-    if (REMOTE_ONLY.test(errorMessage(err))) logOnce(log, "refine.fallback.remote_only", { note });
-    else log.warn("refine.fallback", { ...describeError(err), note });
+    // The remote-only binding is the normal offline case: runAi logged it once per isolate.
+    if (!isAiRemoteOnly(err)) log.warn("refine.fallback", { ...describeError(err), note });
     const rules = refineWithRules(prompt, tips);
     return { ...rules, mode: "rules", note };
   }

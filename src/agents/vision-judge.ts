@@ -1,8 +1,9 @@
 /** The live judge: a vision model answers yes/no questions derived from the prompt; the offline verdict is its fallback. */
 import { z } from "zod";
 import type { ImageOpKind } from "../adapters/provider.types";
+import { isAiRemoteOnly, runAi } from "../lib/ai";
 import type { AppEnv } from "../lib/env";
-import { createLogger, describeError, errorMessage, logOnce } from "../lib/logging";
+import { createLogger, describeError, errorMessage } from "../lib/logging";
 import { promptColours, type Verdict } from "./judge.agent";
 
 const log = createLogger({ module: "vision-judge" });
@@ -239,10 +240,7 @@ export async function judgeWithVision(env: AppEnv, input: VisionInput): Promise<
   let problem: string | null = null;
   try {
     for (let attempt = 0; attempt < 2; attempt++) {
-      const raw = await env.AI.run(
-        model as Parameters<Ai["run"]>[0],
-        request(input, questions, problem) as never,
-      );
+      const raw = await runAi(env, model, request(input, questions, problem));
       try {
         const { report, answers } = parseReport(raw, questions);
         return verdictFrom(input, model, report, answers);
@@ -254,10 +252,8 @@ export async function judgeWithVision(env: AppEnv, input: VisionInput): Promise<
     problem = `malformed output twice (${problem})`;
   } catch (err) {
     problem = errorMessage(err);
-    // The remote-only binding is the normal offline case: one line per isolate, no stack.
-    if (/needs to be run remotely/i.test(problem))
-      logOnce(log, "vision.unavailable.remote_only", { error: problem });
-    else log.warn("vision.unavailable", describeError(err));
+    // The remote-only binding is the normal offline case: runAi logged it once per isolate.
+    if (!isAiRemoteOnly(err)) log.warn("vision.unavailable", describeError(err));
   }
   return {
     ...input.offline,

@@ -1,4 +1,10 @@
-/** Cancelling a job: unfinished tasks end `cancelled` in D1, then the stream is told, then the workflow stops. */
+/**
+ * Cancelling a job: unfinished tasks end `cancelled` in D1, then the stream and webhooks are told.
+ * The workflow is not terminated: it winds down by itself (each task looks before its provider call
+ * and before analysing a result, and every write is conditional on the task still running), so
+ * nothing of a cancelled task is stored and no step is killed halfway. Terminating would abort the
+ * engine mid-step, which the local runtime reports as an uncaught "Aborting engine" error.
+ */
 
 import { cancelJob } from "../db/job-endings";
 import { getJob, taskOutcomes } from "../db/jobs";
@@ -28,14 +34,5 @@ export async function cancelJobAndNotify(
   ]);
   if (!published.ok) log.error("job.cancel_publish_failed", { jobId, error: published.message });
   await notifyJobEnded(env, jobId);
-
-  try {
-    const instance = await env.PICASSO_WORKFLOW.get(jobId);
-    await instance.terminate();
-  } catch (err) {
-    // Best effort: a finished or unknown instance cannot be terminated, and every later write of
-    // the workflow is conditional on the task still running, so it can no longer change anything.
-    log.warn("job.terminate_failed", { jobId, error: err instanceof Error ? err.message : String(err) });
-  }
   return { jobId, status: "cancelled" };
 }

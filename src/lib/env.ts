@@ -15,6 +15,8 @@ export interface SecretsAndVars {
   API_KEYS?: string;
   /** `development` relaxes start-image ingest to allow http: and loopback (local only). */
   ENVIRONMENT?: string;
+  /** `true` calls the AI binding under local development too (a remote dev session); see src/lib/ai.ts. */
+  AI_REMOTE?: string;
   /** Comma-separated origins allowed to call the API from a browser (CORS). Unset: no CORS headers at all. */
   CORS_ORIGINS?: string;
   RATE_LIMIT_BURST?: string;

@@ -1,5 +1,5 @@
 /** Workflow step plumbing: retry policies, the logged step wrapper, actor publishing, error mapping. */
-import type { WorkflowStep, WorkflowStepConfig } from "cloudflare:workers";
+import type { WorkflowStep, WorkflowStepConfig, WorkflowStepContext } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
 import { ProviderError } from "../adapters/provider.types";
 import { ProviderRateLimitError } from "../adapters/provider-errors";
@@ -52,8 +52,41 @@ export async function asStepError(err: unknown): Promise<Error> {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-/** A step with a structured log line `{ jobId, sessionId, provider, step, ms }` when it runs. */
-export function runStep<T>(
+/** A step's recorded outcome: its value, or the failure it ended with once retrying was over. */
+type StepOutcome<T> = { settled: "value"; value: T } | { settled: "failed"; name: string; message: string };
+
+/** The outcome a step records when it ends in failure (what a test mocks a failed step's result with). */
+export function failedOutcome(err: unknown): StepOutcome<never> {
+  const error = err instanceof Error ? err : new Error(String(err));
+  return { settled: "failed", name: error.name, message: error.message };
+}
+
+/** The error a step ended with, rethrown in the workflow's own code (where runTask catches it). */
+export class StepFailedError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/** Whether this attempt's failure is the step's last word: a permanent error, or no retry left. */
+function isFinal(err: unknown, attempt: number | undefined, config: WorkflowStepConfig): boolean {
+  if (
+    err instanceof Error &&
+    (err.name === "NonRetryableError" || err.message.startsWith("NonRetryableError"))
+  )
+    return true;
+  return attempt !== undefined && attempt > (config.retries?.limit ?? 0);
+}
+
+/**
+ * A step with a structured log line `{ jobId, sessionId, provider, step, ms }` when it runs. A
+ * transient failure is thrown, so the engine retries it with the step's backoff; the final failure
+ * (a NonRetryableError, or the last attempt) is recorded as the step's result and rethrown here as a
+ * `StepFailedError`. Expected failures never cross the engine's RPC boundary as exceptions: workerd
+ * would print each one with a stack although the caller handles it.
+ */
+export async function runStep<T>(
   step: WorkflowStep,
   log: Logger,
   name: string,
@@ -61,17 +94,28 @@ export function runStep<T>(
   config: WorkflowStepConfig,
   fn: () => Promise<T>,
 ): Promise<T> {
-  const timed = async () => {
+  const attempt = async (ctx?: WorkflowStepContext): Promise<StepOutcome<T>> => {
     const started = Date.now();
     try {
-      return await fn();
+      return { settled: "value", value: await fn() };
+    } catch (err) {
+      if (!isFinal(err, ctx?.attempt, config)) throw err;
+      return failedOutcome(err);
     } finally {
       log.info("step", { provider, step: name, ms: Date.now() - started });
     }
   };
   // Step results are plain JSON data (rows, ids, verdicts); the cast only bridges Rpc.Serializable's
   // inability to see through `Record<string, unknown>`.
-  return step.do(name, config, timed as () => Promise<Rpc.Serializable<never>>) as unknown as Promise<T>;
+  const outcome = (await step.do(
+    name,
+    config,
+    attempt as unknown as () => Promise<Rpc.Serializable<never>>,
+  )) as unknown as StepOutcome<T> | T;
+  // A result recorded before outcomes were wrapped (an instance older than this code) is the value.
+  if (typeof outcome !== "object" || outcome === null || !("settled" in outcome)) return outcome as T;
+  if (outcome.settled === "failed") throw new StepFailedError(outcome.name, outcome.message);
+  return outcome.value;
 }
 
 /**

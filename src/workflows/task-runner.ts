@@ -10,7 +10,7 @@ import type { ProviderResult } from "../adapters/provider.types";
 import { getAdapter } from "../adapters/router";
 import { hostedBase, uploadHosted } from "../agents/tools/hosted-images";
 import { putOriginal, readOriginal } from "../agents/tools/r2";
-import { insertTaskStatement, settleTask } from "../db/jobs";
+import { insertTaskStatement, settleTask, taskState } from "../db/jobs";
 import { taskFailEvent } from "../jobs/finish";
 import { FAIL_STEP, originalKey, progressionIdOf, taskLabel } from "../jobs/keys";
 import { PROGRESS, retryOf } from "../jobs/plan";
@@ -27,6 +27,9 @@ export interface TaskContext {
   step: WorkflowStep;
   log: Logger;
 }
+
+const taskRunning = async (db: D1Database, taskId: string) =>
+  (await taskState(db, taskId))?.status === "running";
 
 /** The task events' common fields. */
 const idsOf = (job: Job, task: JobTask) => ({
@@ -128,7 +131,10 @@ async function runSteps(
   if (!running) return null; // cancelled (or ended) before it started
   await publish("publish-running", { type: "running", data: ids });
 
+  // Each attempt first looks whether the task is still running: a cancelled job's workflow winds
+  // down by itself (no provider call, nothing stored) instead of being terminated mid-step.
   const generated = await runStep(step, log, `generate ${label}`, task.provider, RETRYING, async () => {
+    if (!(await taskRunning(db, task.id))) return null;
     const start = job.startImageR2Key ? await readOriginal(env.BUCKET, job.startImageR2Key) : null;
     if (job.startImageR2Key && !start) throw new NonRetryableError("the start image is no longer in storage");
     let result: ProviderResult;
@@ -150,16 +156,23 @@ async function runSteps(
     await putOriginal(env.BUCKET, key, result.bytes, result.contentType);
     return { key, contentType: result.contentType, providerMeta: result.providerMeta };
   });
+  if (!generated) return null;
   await publish("publish-progress", { type: "progress", data: { ...ids, progress: PROGRESS.generated } });
 
-  const analysis = await runStep(step, log, `analyze ${label}`, task.provider, RETRYING, () =>
-    analyzeResult(env, job, generated.key),
+  const analysis = await runStep(step, log, `analyze ${label}`, task.provider, RETRYING, async () =>
+    (await taskRunning(db, task.id)) ? analyzeResult(env, job, generated.key) : null,
   );
-
-  if (analysis.duplicate || !analysis.verdict) {
-    await runStep(step, log, `discard-original ${label}`, task.provider, QUICK, () =>
+  const discard = () =>
+    runStep(step, log, `discard-original ${label}`, task.provider, QUICK, () =>
       discardResult(env, generated.key),
     );
+  if (!analysis) {
+    await discard(); // cancelled while the provider was answering
+    return null;
+  }
+
+  if (analysis.duplicate || !analysis.verdict) {
+    await discard();
     const duplicate = analysis.duplicate;
     const done = await runStep(step, log, `finish-task ${label}`, task.provider, QUICK, async () => {
       const change = {
@@ -213,7 +226,10 @@ async function runSteps(
   const recorded = await runStep(step, log, `record-progression ${label}`, task.provider, QUICK, () =>
     recordResult(env, record),
   );
-  if (!recorded) return null;
+  if (!recorded) {
+    await discard(); // cancelled meanwhile: the row is gone, so is the image
+    return null;
+  }
   await publish(
     "publish-final",
     { type: "progress", data: { ...ids, progress: PROGRESS.done } },

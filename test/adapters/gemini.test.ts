@@ -1,11 +1,15 @@
 /** The live Gemini adapter against the loopback provider stub: request shapes, results and every fault. */
 import { env } from "cloudflare:workers";
-import { describe, expect, inject, it } from "vitest";
+import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import { z } from "zod";
 import { GEMINI_DEFAULT_MODEL, geminiAdapter } from "../../src/adapters/gemini/gemini.adapter";
 import { type ImageOp, ProviderError } from "../../src/adapters/provider.types";
 import { ProviderRateLimitError } from "../../src/adapters/provider-errors";
 import type { AppEnv } from "../../src/lib/env";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 const STUB = `http://127.0.0.1:${inject("providerStubPort")}`;
 const KEY = "AIzaTestSecretKey0123456789";
@@ -203,6 +207,8 @@ describe("gemini adapter: faults", () => {
   });
 
   it("an unreachable host is retryable", async () => {
+    // What the runtime's fetch answers for a refused connection (a real one makes workerd print a stack).
+    vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("Network connection lost."));
     const error = await failure(
       geminiAdapter.run(op("x"), liveEnv({ GEMINI_BASE_URL: "http://127.0.0.1:1" })),
     );

@@ -1,11 +1,15 @@
 /** The live OpenAI adapter against the loopback provider stub: request shapes, results and every fault. */
 import { env } from "cloudflare:workers";
-import { describe, expect, inject, it } from "vitest";
+import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import { z } from "zod";
 import { OPENAI_DEFAULT_MODEL, openaiAdapter } from "../../src/adapters/openai/openai.adapter";
 import { type ImageOp, ProviderError } from "../../src/adapters/provider.types";
 import { ProviderRateLimitError } from "../../src/adapters/provider-errors";
 import type { AppEnv } from "../../src/lib/env";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 const STUB = `http://127.0.0.1:${inject("providerStubPort")}`;
 const KEY = "sk-test-secret";
@@ -198,6 +202,8 @@ describe("openai adapter: faults", () => {
   });
 
   it("an unreachable host is retryable", async () => {
+    // What the runtime's fetch answers for a refused connection (a real one makes workerd print a stack).
+    vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("Network connection lost."));
     const error = await failure(
       openaiAdapter.run(op("x"), liveEnv({ OPENAI_BASE_URL: "http://127.0.0.1:1/v1" })),
     );

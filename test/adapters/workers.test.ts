@@ -18,7 +18,10 @@ const appEnv = (extra: Partial<AppEnv> = {}): AppEnv => ({ ...baseEnv, ...extra 
 
 /** How the adapter calls the binding (`Ai.run`'s overloads defeat `vi.spyOn`'s inference). */
 type Run = (model: string, inputs: Record<string, unknown>, options?: AiOptions) => Promise<unknown>;
-const spyRun = () => vi.spyOn(baseEnv.AI, "run") as unknown as MockInstance<Run>;
+const spyRun = () => {
+  baseEnv.AI_REMOTE = "true"; // as a remote dev session would have it (src/lib/ai.ts)
+  return vi.spyOn(baseEnv.AI, "run") as unknown as MockInstance<Run>;
+};
 
 async function png(): Promise<Uint8Array> {
   const { base64 } = z.object({ base64: z.string() }).parse(await (await fetch(`${STUB}/__png`)).json());
@@ -52,11 +55,14 @@ const op = (extra: Partial<ImageOp> = {}): ImageOp => ({
 
 afterEach(() => {
   vi.restoreAllMocks();
+  delete baseEnv.AI_REMOTE;
 });
 
 describe("workers adapter offline", () => {
-  it("fails clearly and non-retryably: the AI binding only runs remotely", async () => {
+  it("fails clearly and non-retryably: the AI binding only runs remotely (and is not called)", async () => {
+    const run = vi.spyOn(baseEnv.AI, "run");
     const error = await failure(workersAdapter.run(op(), appEnv()));
+    expect(run).not.toHaveBeenCalled();
     expect(error).toMatchObject({ retryable: false, message: WORKERS_OFFLINE_MESSAGE });
     expect(error.message).toBe(
       "workers is not available offline: Workers AI needs a deployment (the AI binding is remote-only)",

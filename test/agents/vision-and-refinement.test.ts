@@ -1,4 +1,7 @@
-/** Model refinement and the vision judge inside workerd: `env.AI.run` spied for answers, unspied it throws. */
+/**
+ * Model refinement and the vision judge inside workerd: `env.AI.run` spied for answers (with
+ * AI_REMOTE=true, as a remote session would have it); without, the binding is not called (src/lib/ai.ts).
+ */
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, type MockInstance, vi } from "vitest";
 import { judgeOffline, type Verdict } from "../../src/agents/judge.agent";
@@ -10,13 +13,17 @@ import {
   questionsFor,
   type VisionInput,
 } from "../../src/agents/vision-judge";
+import { AI_REMOTE_ONLY_MESSAGE } from "../../src/lib/ai";
 import type { AppEnv } from "../../src/lib/env";
 import type { KnowledgeTip } from "../../src/types/domain";
 
 const appEnv = env as unknown as AppEnv;
 /** How the modules call the binding (`Ai.run`'s overloads defeat `vi.spyOn`'s inference). */
 type Run = (model: string, inputs: Record<string, unknown>) => Promise<unknown>;
-const spyRun = () => vi.spyOn(appEnv.AI, "run") as unknown as MockInstance<Run>;
+const spyRun = () => {
+  appEnv.AI_REMOTE = "true";
+  return vi.spyOn(appEnv.AI, "run") as unknown as MockInstance<Run>;
+};
 
 const TIPS: KnowledgeTip[] = [
   {
@@ -31,6 +38,7 @@ const PROMPT = "a red fox in a snowy forest";
 
 afterEach(() => {
   vi.restoreAllMocks();
+  delete appEnv.AI_REMOTE;
 });
 
 describe("refinePrompt", () => {
@@ -90,10 +98,36 @@ describe("refinePrompt", () => {
     expect((await refinePrompt(appEnv, bigPrompt, "openai", [])).note).toContain(`max ${MAX_MODEL_PROMPT}`);
   });
 
-  it("falls back on the real local binding, which is remote-only", async () => {
-    const result = await refinePrompt(appEnv, PROMPT, "openai", TIPS);
-    expect(result.mode).toBe("rules");
-    expect(result.note).toBe("model refinement unavailable: the AI binding is remote-only");
+  it("locally falls back without calling the remote-only binding, and logs that once", async () => {
+    const run = vi.spyOn(appEnv.AI, "run");
+    const lines = vi.spyOn(console, "log");
+    for (let i = 0; i < 3; i++) {
+      const result = await refinePrompt(appEnv, PROMPT, "openai", TIPS);
+      expect(result.mode).toBe("rules");
+      expect(result.note).toBe("model refinement unavailable: the AI binding is remote-only");
+    }
+    expect(run).not.toHaveBeenCalled();
+    // At most one line per isolate (none if an earlier test of this isolate logged it), never a stack.
+    const said = lines.mock.calls.map((c) => String(c[0])).filter((l) => l.includes("ai.remote_only"));
+    expect(said.length).toBeLessThanOrEqual(1);
+    for (const line of said) expect(line).not.toContain("    at ");
+  });
+
+  it("the platform's own remote-only error (AI_REMOTE=true without a session) is the same fallback", async () => {
+    appEnv.AI_REMOTE = "true";
+    const result = await refinePrompt(
+      {
+        ...appEnv,
+        AI: { run: () => Promise.reject(new Error("Binding AI needs to be run remotely")) } as never,
+      },
+      PROMPT,
+      "openai",
+      TIPS,
+    );
+    expect(result).toMatchObject({
+      mode: "rules",
+      note: "model refinement unavailable: the AI binding is remote-only",
+    });
   });
 });
 
@@ -213,12 +247,11 @@ describe("judgeWithVision", () => {
     expect("visionError" in verdict.judgeMeta && verdict.judgeMeta.visionError).toContain("malformed");
   });
 
-  it("falls back on the real local binding, which is remote-only", async () => {
+  it("locally falls back without calling the remote-only binding", async () => {
+    const run = vi.spyOn(appEnv.AI, "run");
     const verdict = await judgeWithVision(appEnv, input());
-    expect(verdict.judgeMeta).toMatchObject({
-      judge: "heuristic",
-      visionError: expect.stringContaining("needs to be run remotely"),
-    });
+    expect(run).not.toHaveBeenCalled();
+    expect(verdict.judgeMeta).toMatchObject({ judge: "heuristic", visionError: AI_REMOTE_ONLY_MESSAGE });
     expect(verdict.notes.at(-1)).toContain("vision judge unavailable");
   });
 });

@@ -470,6 +470,7 @@ describe("customize (the artifact agent)", () => {
         body: { title: "AI", projectIds: [project.id], templateR2Key: "templates/ai-template.html" },
       })
     ).json()) as ApiArtifact;
+    appEnv.AI_REMOTE = "true"; // as a remote dev session would have it (src/lib/ai.ts)
     const run = vi.spyOn(appEnv.AI, "run").mockResolvedValue({
       response: "Done: a bold headline and the hero shot.",
       tool_calls: [
@@ -493,6 +494,7 @@ describe("customize (the artifact agent)", () => {
     const html = await (await call(`/public/lookbook/${created.publicSlug}`)).text();
     expect(html).toContain("<h1>Bold &lt;headline&gt;</h1>");
     run.mockRestore();
+    delete appEnv.AI_REMOTE;
   });
 
   it("says free text needs the AI binding when it is unavailable (offline)", async () => {

@@ -3,7 +3,7 @@
  * that throws anywhere still ends, replayed publishes stream once, and a job whose workflow went
  * quiet is resumed or ended by recovery (on read and from the session actor's alarm).
  */
-import { introspectWorkflow, runDurableObjectAlarm } from "cloudflare:test";
+import { introspectWorkflow, introspectWorkflowInstance, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
 import { describe, expect, it } from "vitest";
@@ -14,6 +14,7 @@ import { publishEventBatch, sessionActor } from "../../src/lib/actor";
 import type { AppEnv } from "../../src/lib/env";
 import { derivedId } from "../../src/lib/ids";
 import { isTransientPlatformError } from "../../src/lib/transient";
+import { failedOutcome } from "../../src/workflows/steps";
 import { call, createProject, expectError } from "../helpers";
 import { type Envelope, openStream } from "../stream-client";
 
@@ -47,24 +48,31 @@ const jobDone = (envelopes: Envelope[], jobId: string) =>
       : undefined,
   );
 
-/** A job row left `running` by a workflow that no longer exists (what a kill -9 leaves behind). */
-async function strandedJob(projectId: string, sessionId: string, heartbeatAgoMs: number) {
+/**
+ * A job row left `running` while its workflow instance has ended (what a crash between steps or a
+ * lost instance leaves behind). The instance is real and has completed without touching the tasks. (An id with no instance at all is covered with
+ * a binding that answers "not found": the local engine prints a stack for every unknown id it is asked.)
+ */
+async function strandedJob(
+  projectId: string,
+  sessionId: string,
+  quietForMs: number,
+): Promise<{ jobId: string } & AsyncDisposable> {
   const jobId = await derivedId("stranded", sessionId);
   const now = Date.now();
   const t0 = await taskId(jobId, 0);
   const t1 = await taskId(jobId, 1);
   await appEnv.DB.batch([
     appEnv.DB.prepare(
-      `INSERT INTO jobs (id, project_id, session_id, status, kind, prompt, request_json, metadata, created_at, updated_at, heartbeat_at, origin)
-       VALUES (?, ?, ?, 'running', 'generate', 'stranded', ?, '{}', ?, ?, ?, 'http://picasso.test')`,
+      `INSERT INTO jobs (id, project_id, session_id, status, kind, prompt, request_json, metadata, created_at, updated_at, origin)
+       VALUES (?, ?, ?, 'running', 'generate', 'stranded', ?, '{}', ?, ?, 'http://picasso.test')`,
     ).bind(
       jobId,
       projectId,
       sessionId,
       JSON.stringify({ providers: ["local"], variants: 2, kind: "generate" }),
-      now - 600_000,
-      now - 600_000,
-      now - heartbeatAgoMs,
+      now - quietForMs,
+      now - quietForMs,
     ),
     ...[t0, t1].map((id, ordinal) =>
       appEnv.DB.prepare(
@@ -73,7 +81,19 @@ async function strandedJob(projectId: string, sessionId: string, heartbeatAgoMs:
       ).bind(id, jobId, ordinal, ordinal, now - 600_000),
     ),
   ]);
-  return jobId;
+  // The instance under the job's id runs a job that is over already, so it ends at its start step.
+  const over = `${jobId}-over`;
+  await appEnv.DB.prepare(
+    `INSERT INTO jobs (id, project_id, session_id, status, kind, prompt, request_json, metadata, created_at, updated_at)
+     VALUES (?, ?, ?, 'complete', 'generate', 'over', '{}', '{}', ?, ?)`,
+  )
+    .bind(over, projectId, sessionId, now - quietForMs, now - quietForMs)
+    .run();
+  // Kept until the test ends (`await using`): disposing the introspector deletes the instance.
+  const instance = await introspectWorkflowInstance(appEnv.PICASSO_WORKFLOW, jobId);
+  await appEnv.PICASSO_WORKFLOW.create({ id: jobId, params: { jobId: over, origin: "http://picasso.test" } });
+  await instance.waitForStatus("complete");
+  return { jobId, [Symbol.asyncDispose]: () => instance.dispose() };
 }
 
 describe("capabilities at the door", () => {
@@ -147,9 +167,10 @@ describe("a task that throws outside its provider call still ends", () => {
     await using introspector = await introspectWorkflow(appEnv.PICASSO_WORKFLOW);
     await introspector.modifyAll(async (m) => {
       await m.disableRetryDelays();
-      await m.mockStepError(
+      // What the step records when it ends in a permanent failure (src/workflows/steps.ts).
+      await m.mockStepResult(
         { name: "publish-running local#0" },
-        new NonRetryableError("actor refused the event"),
+        failedOutcome(new NonRetryableError("actor refused the event")),
       );
     });
     const project = await createProject("Guard");
@@ -215,7 +236,8 @@ describe("recovery of a job whose workflow is gone", () => {
     const project = await createProject("Recover on read");
     const sessionId = session();
     const client = await openStream(sessionId);
-    const jobId = await strandedJob(project.id, sessionId, 120_000);
+    await using stranded = await strandedJob(project.id, sessionId, 120_000);
+    const { jobId } = stranded;
     const res = await call(`/api/jobs/${jobId}`);
     const job = (await res.json()) as {
       status: string;
@@ -228,7 +250,7 @@ describe("recovery of a job whose workflow is gone", () => {
     expect(job.tasks).toHaveLength(2);
     for (const t of job.tasks) {
       expect(t.status).toBe("failed");
-      expect(t.error).toMatch(/^interrupted: the job's workflow ended \(missing\)/);
+      expect(t.error).toMatch(/^interrupted: the job's workflow ended \(complete\)/);
     }
     const events = await jobDone(client.envelopes, jobId);
     expect(events.map((e) => e.type)).toEqual(["fail", "fail", "complete"]);
@@ -240,9 +262,25 @@ describe("recovery of a job whose workflow is gone", () => {
     client.ws.close();
   });
 
+  it("ends a job whose instance does not exist at all ('missing')", async () => {
+    const project = await createProject("Recover missing");
+    await using stranded = await strandedJob(project.id, session(), 120_000);
+    const { jobId } = stranded;
+    const notFound = { get: () => Promise.reject(new Error("instance.not_found")) };
+    const noInstance = { ...appEnv, PICASSO_WORKFLOW: notFound } as unknown as AppEnv;
+    expect(await reconcileJob(noInstance, jobId)).toBe("ended");
+    const job = (await (await call(`/api/jobs/${jobId}`)).json()) as {
+      status: string;
+      tasks: { error?: string }[];
+    };
+    expect(job.status).toBe("failed");
+    for (const t of job.tasks) expect(t.error).toMatch(/^interrupted: the job's workflow ended \(missing\)/);
+  });
+
   it("leaves a job with a fresh heartbeat alone", async () => {
     const project = await createProject("Alive");
-    const jobId = await strandedJob(project.id, session(), 1_000);
+    await using stranded = await strandedJob(project.id, session(), 1_000);
+    const { jobId } = stranded;
     expect(await reconcileJob(appEnv, jobId)).toBe("alive");
     const job = (await (await call(`/api/jobs/${jobId}`)).json()) as { status: string };
     expect(job.status).toBe("running");
@@ -251,7 +289,8 @@ describe("recovery of a job whose workflow is gone", () => {
   it("the session actor's alarm ends a watched job without any client", async () => {
     const project = await createProject("Recover by alarm");
     const sessionId = session();
-    const jobId = await strandedJob(project.id, sessionId, 120_000);
+    await using stranded = await strandedJob(project.id, sessionId, 120_000);
+    const { jobId } = stranded;
     await publishEventBatch(appEnv, sessionId, [], { watchJob: jobId });
     const stub = sessionActor(appEnv, sessionId);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
@@ -265,7 +304,8 @@ describe("recovery of a job whose workflow is gone", () => {
 
   it("endJob keeps what completed: a job with one complete task ends complete", async () => {
     const project = await createProject("Partial");
-    const jobId = await strandedJob(project.id, session(), 120_000);
+    await using stranded = await strandedJob(project.id, session(), 120_000);
+    const { jobId } = stranded;
     await appEnv.DB.prepare("UPDATE job_tasks SET status = 'complete' WHERE job_id = ? AND ordinal = 0")
       .bind(jobId)
       .run();

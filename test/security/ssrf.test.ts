@@ -81,7 +81,8 @@ beforeAll(async () => {
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const request = new Request(input, init);
     const url = new URL(request.url);
-    if (url.hostname.endsWith(".example")) {
+    // `https:///image.png` parses to the public name image.png: part of the fake internet too.
+    if (url.hostname.endsWith(".example") || url.hostname === "image.png") {
       fetched.push(url.href);
       return internet(url);
     }

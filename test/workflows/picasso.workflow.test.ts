@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ProviderError } from "../../src/adapters/provider.types";
 import { ProviderRateLimitError } from "../../src/adapters/provider-errors";
 import type { AppEnv } from "../../src/lib/env";
-import { asStepError, taskErrorMessage } from "../../src/workflows/steps";
+import { asStepError, failedOutcome, taskErrorMessage } from "../../src/workflows/steps";
 import { call, createProject } from "../helpers";
 
 const appEnv = env as unknown as AppEnv;
@@ -50,7 +50,11 @@ describe("PicassoWorkflow", () => {
     await using introspector = await introspectWorkflow(appEnv.PICASSO_WORKFLOW);
     await introspector.modifyAll(async (m) => {
       await m.disableRetryDelays();
-      await m.mockStepError({ name: "generate local#0" }, new Error("upstream keeps failing"));
+      // The step's recorded result once its retries are over (src/workflows/steps.ts): a failure.
+      await m.mockStepResult(
+        { name: "generate local#0" },
+        failedOutcome(new Error("upstream keeps failing")),
+      );
     });
     const project = await createProject();
     const jobId = await submitLocal(project.id, "never works");

@@ -1,4 +1,5 @@
 /** The `workers` provider: Workers AI image models through the `AI` binding (remote-only: deployments). */
+import { isAiRemoteOnly, runAi } from "../../lib/ai";
 import type { AppEnv } from "../../lib/env";
 import {
   type ImageOp,
@@ -23,8 +24,6 @@ export const WORKERS_DEFAULT_IMAGE_MODEL = "@cf/black-forest-labs/flux-1-schnell
 /** Image-to-image default (`WORKERS_IMG2IMG_MODEL`): takes `image` as byte values, answers a PNG stream. */
 export const WORKERS_DEFAULT_IMG2IMG_MODEL = "@cf/runwayml/stable-diffusion-v1-5-img2img";
 
-/** What `env.AI.run` throws in `wrangler dev` and the vitest pool: the binding has no local emulation. */
-const REMOTE_ONLY = /needs to be run remotely/i;
 export const WORKERS_OFFLINE_MESSAGE =
   "workers is not available offline: Workers AI needs a deployment (the AI binding is remote-only)";
 
@@ -112,7 +111,7 @@ async function runWithDeadline(env: AppEnv, op: ImageOp, timeoutMs: number) {
   });
   try {
     const work = (async () => {
-      const output = await env.AI.run(model, inputs, { signal: controller.signal });
+      const output = await runAi(env, model, inputs, { signal: controller.signal });
       // `return await`: returning imageOf's promise bare would leave an already-rejected promise
       // unhandled for a tick, which workerd reports as an unhandled rejection.
       return await imageOf(output);
@@ -126,7 +125,7 @@ async function runWithDeadline(env: AppEnv, op: ImageOp, timeoutMs: number) {
 /** Remote-only binding → offline message; Workers AI error codes → their retry class; else the shared mapper. */
 function workersError(error: unknown, timeoutMs: number): ProviderError {
   const message = error instanceof Error ? error.message : String(error);
-  if (!(error instanceof ProviderError) && REMOTE_ONLY.test(message)) {
+  if (!(error instanceof ProviderError) && isAiRemoteOnly(error)) {
     return new ProviderError(WORKERS_OFFLINE_MESSAGE, { retryable: false });
   }
   const known = (message.match(/\b\d{4}\b/g) ?? []).find((code) => code in ERROR_CODES);
