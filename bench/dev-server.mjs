@@ -53,7 +53,12 @@ export async function startDevServer({ vars = {}, persist = PERSIST, prepare = t
       persist,
       ...varArgs,
     ],
-    { stdio: ["ignore", "pipe", "pipe"], detached: true },
+    // Offline: no attempt to download the Request.cf object (miniflare's placeholder is used).
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+    },
   );
   let output = "";
   child.stdout.on("data", (d) => (output += d));

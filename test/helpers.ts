@@ -65,3 +65,18 @@ export async function callWithEnv(overrides: Record<string, unknown>, path: stri
   await waitOnExecutionContext(ctx);
   return res;
 }
+
+/** Polls `probe` every 50 ms until it returns a value (or fails after `timeoutMs`). */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -15,7 +15,7 @@ import type { AppEnv } from "../../src/lib/env";
 import { derivedId } from "../../src/lib/ids";
 import { isTransientPlatformError } from "../../src/lib/transient";
 import { failedOutcome } from "../../src/workflows/steps";
-import { call, createProject, expectError } from "../helpers";
+import { call, createProject, expectError, waitFor } from "../helpers";
 import { type Envelope, openStream } from "../stream-client";
 
 const appEnv = env as unknown as AppEnv;
@@ -29,16 +29,6 @@ function submit(projectId: string, body: Record<string, unknown>, headers: Recor
     body,
     headers: { "cf-connecting-ip": ip(), ...headers },
   });
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const jobDone = (envelopes: Envelope[], jobId: string) =>

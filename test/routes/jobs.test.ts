@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { takeRateToken } from "../../src/lib/actor";
 import type { AppEnv } from "../../src/lib/env";
-import { call, createProject, expectError } from "../helpers";
+import { call, createProject, expectError, waitFor } from "../helpers";
 import { type Envelope, openStream } from "../stream-client";
 
 let counter = 0;
@@ -390,6 +390,20 @@ describe("GET /api/jobs/:jobId and cancel", () => {
       expect(taskEvents.at(-1)).toMatchObject({ type: "fail", data: { error: "cancelled" } });
     }
     expect(events.at(-1)?.data.summary).toMatchObject({ total: 8, cancelled: cancelledTasks.length });
+    // The workflow was not terminated: it wound down by itself, and stored nothing for the cancelled
+    // tasks (one original per completed task, no progression of a cancelled one).
+    const appEnv = env as unknown as AppEnv;
+    const instance = await appEnv.PICASSO_WORKFLOW.get(accepted.jobId);
+    await waitFor("the workflow's own end", async () =>
+      (await instance.status()).status === "complete" ? true : undefined,
+    );
+    const completed = status.tasks.length - cancelledTasks.length;
+    const originals = await appEnv.BUCKET.list({ prefix: `project/${project.id}/jobs/${accepted.jobId}/` });
+    expect(originals.objects).toHaveLength(completed);
+    const rows = await appEnv.DB.prepare("SELECT COUNT(*) AS n FROM image_progressions WHERE job_id = ?")
+      .bind(accepted.jobId)
+      .first<{ n: number }>();
+    expect(rows?.n).toBe(completed);
     // Cancelling again changes nothing.
     expect(
       await (await call(`/api/jobs/${accepted.jobId}/cancel`, { method: "POST", body: {} })).json(),

@@ -23,8 +23,12 @@ const BAD_KEYS: [string, string][] = [
   ["upper-cased key", KEY.toUpperCase()],
 ];
 
-function attempts(route: WriteRoute): [string, Record<string, string>][] {
-  const viaHeader = BAD_KEYS.map(([name, key]): [string, Record<string, string>] => [
+/** Non-ASCII credentials: workerd warns for each header it builds with one, so they go to a few routes. */
+const isAscii = (key: string) => [...key].every((ch) => ch.charCodeAt(0) < 0x80);
+
+function attempts(route: WriteRoute, nonAscii: boolean): [string, Record<string, string>][] {
+  const keys = BAD_KEYS.filter(([, key]) => nonAscii || isAscii(key));
+  const viaHeader = keys.map(([name, key]): [string, Record<string, string>] => [
     `X-Api-Key: ${name}`,
     { "x-api-key": key },
   ]);
@@ -36,7 +40,7 @@ function attempts(route: WriteRoute): [string, Record<string, string>][] {
     ...viaHeader,
   ];
   if (!route.pattern.startsWith("/mcp")) return common;
-  const viaBearer = BAD_KEYS.map(([name, key]): [string, Record<string, string>] => [
+  const viaBearer = keys.map(([name, key]): [string, Record<string, string>] => [
     `Bearer ${name}`,
     { authorization: `Bearer ${key}` },
   ]);
@@ -102,9 +106,9 @@ describe("the route table", () => {
   });
 });
 
-async function expectRefused(route: WriteRoute, dev: boolean) {
+async function expectRefused(route: WriteRoute, dev: boolean, nonAscii = false) {
   if (OPEN_WRITES.includes(label(route))) return;
-  for (const [name, headers] of attempts(route)) {
+  for (const [name, headers] of attempts(route, nonAscii)) {
     const res = await send(route, headers, route.path, dev);
     const body = await expectError(res, 401, "unauthorized").catch((err: unknown) => {
       throw new Error(`${label(route)} with ${name}: ${err instanceof Error ? err.message : String(err)}`);
@@ -122,8 +126,14 @@ async function expectRefused(route: WriteRoute, dev: boolean) {
 }
 
 describe("every write route refuses every bad credential (401 + envelope)", () => {
+  // The non-ASCII look-alikes test the key comparison, which every route shares: they go to the
+  // first protected REST route and to the first /mcp route (both its headers); the ASCII ones go everywhere.
+  const firstRest = production.find((r) => !OPEN_WRITES.includes(label(r)) && !r.pattern.startsWith("/mcp"));
+  const firstMcp = production.find((r) => r.pattern.startsWith("/mcp"));
   for (const route of production) {
-    it(label(route), () => expectRefused(route, false));
+    const nonAscii = route === firstRest || route === firstMcp;
+    it(`${label(route)}${nonAscii ? " (with the non-ASCII look-alikes)" : ""}`, () =>
+      expectRefused(route, false, nonAscii));
   }
   for (const route of devOnly) {
     it(`${label(route)} (development only)`, () => expectRefused(route, true));

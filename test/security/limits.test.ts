@@ -124,7 +124,9 @@ async function openSocket(sessionId: string) {
   ws.accept();
   const closed = new Promise<CloseEvent>((resolve) => ws.addEventListener("close", resolve));
   const texts: string[] = [];
-  ws.addEventListener("message", (e) => texts.push(typeof e.data === "string" ? e.data : "(binary)"));
+  ws.addEventListener("message", (e) => {
+    texts.push(typeof e.data === "string" ? e.data : "(binary)");
+  });
   return { ws, closed, texts };
 }
 

@@ -93,7 +93,12 @@ function cspProblems(csp: string | null): string[] {
 
 async function publicPage(artifact: Artifact) {
   const res = await call(new URL(artifact.publicUrl).pathname, { key: null });
-  return { res, text: await res.text() };
+  // Binary documents (PDF, GIF) are read as Latin-1, byte for byte: payload text is still findable.
+  const textual = /^(text\/|application\/(json|javascript)|image\/svg)/.test(
+    res.headers.get("content-type") ?? "",
+  );
+  const text = textual ? await res.text() : new TextDecoder("latin1").decode(await res.arrayBuffer());
+  return { res, text };
 }
 
 /** An https URL carrying payloads in its query: valid for URL placeholders, hostile once printed. */
