@@ -19,6 +19,7 @@ import { knowledgeRoutes } from "./routes/knowledge";
 import { preferencesRoutes } from "./routes/preferences";
 import { progressionsRoutes } from "./routes/progressions";
 import { projectsRoutes } from "./routes/projects";
+import { providersRoutes } from "./routes/providers";
 import { publicRoutes } from "./routes/public";
 import { streamRoutes } from "./routes/stream";
 import { templatesRoutes } from "./routes/templates";
@@ -67,6 +68,7 @@ export function createApp({ dev = false }: { dev?: boolean } = {}) {
   app.route("/images", imagesRoutes);
   app.route("/public", publicRoutes);
   app.route("/api/knowledge", knowledgeRoutes);
+  app.route("/api/providers", providersRoutes);
   app.route("/api/preferences", preferencesRoutes);
   app.route("/api/stream", streamRoutes);
   app.route("/mcp", mcpRoutes(app.fetch));

@@ -4,7 +4,6 @@ import { byId, el, say } from "./dom.js";
 import { sessionId } from "./stream.js";
 
 export const PROVIDERS = ["local", "openai", "gemini", "workers"];
-const NOT_CONFIGURED = "picasso.notConfigured";
 const STATUS_WORDS = { queued: "queued", running: "running", complete: "complete", fail: "failed" };
 
 const cards = new Map();
@@ -14,23 +13,25 @@ let onJobEnded = () => {};
 
 const taskKey = (d) => `${d.jobId}/${d.provider}#${d.variantIndex}${d.attempt ? `.${d.attempt}` : ""}`;
 
-function notConfigured() {
-  try {
-    return JSON.parse(localStorage.getItem(NOT_CONFIGURED) ?? "{}");
-  } catch {
-    return {};
-  }
+/** A short note for a provider that cannot run here, from GET /api/providers' reason. */
+function noteFor(provider) {
+  if (!provider || provider.ready) return null;
+  const reason = provider.reason ?? "";
+  if (/remote-only|offline/.test(reason)) return "not available here (AI is remote-only)";
+  if (/not configured/.test(reason)) return "not configured here";
+  return reason || "not available here";
 }
 
-/** The provider checkboxes; a provider this server cannot run says so next to its label. */
-export function renderProviders(health) {
-  const known = notConfigured();
-  if (health?.bindings?.AI === "unavailable (remote-only)")
-    known.workers = "not available here (AI is remote-only)";
+/**
+ * The provider checkboxes (GET /api/providers): one per provider, labelled with its id; one that
+ * cannot run here says why next to its label (it can still be picked: its tasks then fail saying so).
+ */
+export function renderProviders(providers) {
+  const known = new Map((providers ?? []).map((p) => [p.id, p]));
   const box = byId("providers");
   box.replaceChildren(
     ...PROVIDERS.map((id) => {
-      const note = known[id];
+      const note = noteFor(known.get(id));
       return el(
         "div",
         { class: "provider" },
@@ -40,20 +41,13 @@ export function renderProviders(health) {
           name: "providers",
           value: id,
           checked: id === "local",
+          ...(note ? { "aria-describedby": `p-${id}-note`, title: known.get(id)?.reason ?? note } : {}),
         }),
         el("label", { for: `p-${id}` }, id),
         note ? el("span", { class: "hint", id: `p-${id}-note` }, ` — ${note}`) : null,
       );
     }),
   );
-}
-
-/** Remembers a provider that answered "not configured", so its checkbox says so next time. */
-function learnNotConfigured(provider, error) {
-  if (!/not configured|not available offline/.test(error)) return;
-  const known = notConfigured();
-  known[provider] = error.includes("offline") ? "not available here (offline)" : "not configured here";
-  localStorage.setItem(NOT_CONFIGURED, JSON.stringify(known));
 }
 
 /** The next job continues from this progression (its image is the start image of edits). */
@@ -135,7 +129,6 @@ export function applyEvent(envelope) {
   if (type === "fail") {
     setStatus(entry, "fail");
     entry.verdict.textContent = `Failed: ${data.error}`;
-    learnNotConfigured(data.provider, data.error);
   }
 }
 

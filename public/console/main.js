@@ -58,8 +58,8 @@ async function start() {
   initProjects();
   initJobs(projectId, () => loadGallery());
   initGallery(projectId);
-  const health = await api("GET", "/health").catch(() => null);
-  renderProviders(health);
+  const listed = await api("GET", "/api/providers").catch(() => null);
+  renderProviders(listed?.providers);
   await Promise.all([
     loadProjects().catch((err) => say("project-status", describe(err), true)),
     initArtifacts(projectId),

@@ -23,6 +23,11 @@ export interface ProviderResult {
 export interface ProviderAdapter {
   id: ProviderId;
   supports: readonly ImageOpKind[];
+  /**
+   * Why this provider cannot run here (the message its tasks would fail with: a missing key, a bad
+   * setting, the AI binding outside a deployment), or null when it can. Reads configuration only.
+   */
+  unavailable(env: AppEnv): string | null;
   run(op: ImageOp, env: AppEnv): Promise<ProviderResult>;
 }
 

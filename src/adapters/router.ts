@@ -22,3 +22,8 @@ const adapters: Record<ProviderId, ProviderAdapter> = {
 export function getAdapter(id: ProviderId): ProviderAdapter {
   return adapters[id];
 }
+
+/** Every adapter, local first (the order clients show them in). */
+export function listAdapters(): ProviderAdapter[] {
+  return Object.values(adapters);
+}

@@ -85,6 +85,17 @@ export function readKeyedConfig(env: AppEnv, vars: KeyedProviderVars): KeyedProv
   };
 }
 
+/** A configuration check's verdict for `ProviderAdapter.unavailable`: its error's message, or null. */
+export function unavailableIf(check: () => unknown): string | null {
+  try {
+    check();
+    return null;
+  } catch (err) {
+    if (err instanceof ProviderError) return err.message;
+    throw err;
+  }
+}
+
 /** The four formats the pipeline stores and serves. */
 export type ImageContentType = ProviderResult["contentType"];
 

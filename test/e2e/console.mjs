@@ -65,6 +65,15 @@ try {
     assert.equal(await page.getByLabel(id, { exact: true }).count(), 1, `a checkbox labelled ${id}`);
   }
   assert.equal(await page.getByLabel("local", { exact: true }).isChecked(), true);
+  // Offline, the providers that cannot run here say so up front (GET /api/providers).
+  assert.equal(await page.locator("#p-local-note").count(), 0, "local has no note");
+  for (const [id, note] of [
+    ["openai", "not configured here"],
+    ["gemini", "not configured here"],
+    ["workers", "not available here (AI is remote-only)"],
+  ]) {
+    assert.equal((await page.locator(`#p-${id}-note`).textContent())?.trim(), `— ${note}`, `${id}'s note`);
+  }
   await page.getByLabel("Variants").fill("2");
   await page.getByRole("button", { name: "Generate" }).click();
   await page.getByText(/Job finished: /).waitFor({ timeout: 90_000 });

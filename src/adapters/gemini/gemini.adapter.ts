@@ -14,10 +14,12 @@ import {
   decodeImage,
   editPrompt,
   type KeyedProviderConfig,
+  type KeyedProviderVars,
   liveMeta,
   readKeyedConfig,
   requireStartImage,
   toBase64,
+  unavailableIf,
   unsupportedKind,
 } from "../shared";
 
@@ -140,17 +142,20 @@ class GeminiCallError extends Error {
  * optional `GEMINI_BASE_URL`, `GEMINI_IMAGE_MODEL` (default gemini-2.5-flash-image) and
  * `PROVIDER_TIMEOUT_MS`.
  */
+const VARS: KeyedProviderVars = {
+  provider: "gemini",
+  keyVar: "GEMINI_API_KEY",
+  baseUrlVar: "GEMINI_BASE_URL",
+  modelVar: "GEMINI_IMAGE_MODEL",
+  defaultModel: GEMINI_DEFAULT_MODEL,
+};
+
 export const geminiAdapter: ProviderAdapter = {
   id: "gemini",
   supports: SUPPORTS,
+  unavailable: (env) => unavailableIf(() => readKeyedConfig(env, VARS)),
   async run(op: ImageOp, env: AppEnv): Promise<ProviderResult> {
-    const config = readKeyedConfig(env, {
-      provider: "gemini",
-      keyVar: "GEMINI_API_KEY",
-      baseUrlVar: "GEMINI_BASE_URL",
-      modelVar: "GEMINI_IMAGE_MODEL",
-      defaultModel: GEMINI_DEFAULT_MODEL,
-    });
+    const config = readKeyedConfig(env, VARS);
     if (!isSupported(op.kind)) throw unsupportedKind("gemini", op.kind);
     const startedAt = Date.now();
     const context = { provider: "gemini" as const, secrets: [config.apiKey], timeoutMs: config.timeoutMs };

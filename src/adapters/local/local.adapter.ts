@@ -10,6 +10,7 @@ import {
   ProviderError,
   type ProviderResult,
 } from "../provider.types";
+import { unavailableIf } from "../shared";
 import { type EditKind, editSize, renderEditSvg, renderSvg, SVG_SIZE } from "./render-svg";
 import { hashBytes, hashString, toHex32, unitFromString } from "./seeded-random";
 
@@ -127,6 +128,7 @@ function seedFor(op: ImageOp): string {
 export const localAdapter: ProviderAdapter = {
   id: "local",
   supports: IMAGE_OP_KINDS,
+  unavailable: (env) => unavailableIf(() => readLocalVars(env)),
   async run(op: ImageOp, env: AppEnv): Promise<ProviderResult> {
     const started = Date.now();
     const vars = readLocalVars(env);

@@ -14,9 +14,11 @@ import {
   decodeImage,
   editPrompt,
   type KeyedProviderConfig,
+  type KeyedProviderVars,
   liveMeta,
   readKeyedConfig,
   requireStartImage,
+  unavailableIf,
   unsupportedKind,
 } from "../shared";
 
@@ -95,17 +97,20 @@ async function call(op: ImageOp, config: KeyedProviderConfig): Promise<unknown> 
  * image. Needs `OPENAI_API_KEY`; optional `OPENAI_BASE_URL`, `OPENAI_IMAGE_MODEL` (default
  * gpt-image-1) and `PROVIDER_TIMEOUT_MS`.
  */
+const VARS: KeyedProviderVars = {
+  provider: "openai",
+  keyVar: "OPENAI_API_KEY",
+  baseUrlVar: "OPENAI_BASE_URL",
+  modelVar: "OPENAI_IMAGE_MODEL",
+  defaultModel: OPENAI_DEFAULT_MODEL,
+};
+
 export const openaiAdapter: ProviderAdapter = {
   id: "openai",
   supports: SUPPORTS,
+  unavailable: (env) => unavailableIf(() => readKeyedConfig(env, VARS)),
   async run(op: ImageOp, env: AppEnv): Promise<ProviderResult> {
-    const config = readKeyedConfig(env, {
-      provider: "openai",
-      keyVar: "OPENAI_API_KEY",
-      baseUrlVar: "OPENAI_BASE_URL",
-      modelVar: "OPENAI_IMAGE_MODEL",
-      defaultModel: OPENAI_DEFAULT_MODEL,
-    });
+    const config = readKeyedConfig(env, VARS);
     if (!isSupported(op.kind)) throw unsupportedKind("openai", op.kind);
     const startedAt = Date.now();
     try {

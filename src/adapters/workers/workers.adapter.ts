@@ -1,5 +1,5 @@
 /** The `workers` provider: Workers AI image models through the `AI` binding (remote-only: deployments). */
-import { isAiRemoteOnly, runAi } from "../../lib/ai";
+import { aiAvailable, isAiRemoteOnly, runAi } from "../../lib/ai";
 import type { AppEnv } from "../../lib/env";
 import {
   type ImageOp,
@@ -16,6 +16,7 @@ import {
   readModel,
   readTimeoutMs,
   requireStartImage,
+  unavailableIf,
   unsupportedKind,
 } from "../shared";
 
@@ -148,6 +149,8 @@ function workersError(error: unknown, timeoutMs: number): ProviderError {
 export const workersAdapter: ProviderAdapter = {
   id: "workers",
   supports: SUPPORTS,
+  unavailable: (env) =>
+    aiAvailable(env) ? unavailableIf(() => readTimeoutMs(env, "workers")) : WORKERS_OFFLINE_MESSAGE,
   async run(op: ImageOp, env: AppEnv): Promise<ProviderResult> {
     const timeoutMs = readTimeoutMs(env, "workers");
     if (!isSupported(op.kind)) throw unsupportedKind("workers", op.kind);

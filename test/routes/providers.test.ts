@@ -1,0 +1,69 @@
+/** GET /api/providers: each provider, whether it can run here (from configuration only), its op kinds. */
+import { describe, expect, it } from "vitest";
+import { WORKERS_OFFLINE_MESSAGE } from "../../src/adapters/workers/workers.adapter";
+import { call, callWithEnv, expectError } from "../helpers";
+
+interface Provider {
+  id: string;
+  ready: boolean;
+  reason?: string;
+  supports: string[];
+}
+const list = async (res: Response) => {
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { providers: Provider[] }).providers;
+};
+const byId = (providers: Provider[]) => Object.fromEntries(providers.map((p) => [p.id, p]));
+
+describe("GET /api/providers", () => {
+  it("lists every provider, local first; offline only local is ready, the others say why", async () => {
+    const providers = await list(await call("/api/providers", { key: null }));
+    expect(providers.map((p) => p.id)).toEqual(["local", "openai", "gemini", "workers"]);
+    const p = byId(providers);
+    expect(p.local).toEqual({
+      id: "local",
+      ready: true,
+      supports: ["generate", "edit", "inpaint", "outpaint", "variation", "upscale"],
+    });
+    expect(p.openai).toMatchObject({ ready: false, reason: "openai is not configured: set OPENAI_API_KEY" });
+    expect(p.gemini).toMatchObject({ ready: false, reason: "gemini is not configured: set GEMINI_API_KEY" });
+    expect(p.workers).toMatchObject({ ready: false, reason: WORKERS_OFFLINE_MESSAGE });
+    expect(p.workers?.supports).toEqual(["generate", "edit", "variation"]);
+  });
+
+  it("follows the configuration: keys make openai and gemini ready, AI_REMOTE the workers provider", async () => {
+    const p = byId(
+      await list(
+        await callWithEnv(
+          { OPENAI_API_KEY: "sk-test", GEMINI_API_KEY: "g-test", AI_REMOTE: "true" },
+          "/api/providers",
+        ),
+      ),
+    );
+    expect(p.openai).toMatchObject({ ready: true });
+    expect(p.openai && "reason" in p.openai).toBe(false);
+    expect(p.gemini).toMatchObject({ ready: true });
+    expect(p.workers).toMatchObject({ ready: true });
+  });
+
+  it("names a bad setting, without the key", async () => {
+    const p = byId(
+      await list(
+        await callWithEnv(
+          { OPENAI_API_KEY: "sk-secret-1234", OPENAI_BASE_URL: "ftp://nope" },
+          "/api/providers",
+        ),
+      ),
+    );
+    expect(p.openai).toMatchObject({
+      ready: false,
+      reason: "openai is misconfigured: OPENAI_BASE_URL must be an http(s) URL",
+    });
+    expect(JSON.stringify(p)).not.toContain("sk-secret-1234");
+  });
+
+  it("is open (no key needed, a wrong one is not looked at) and read-only", async () => {
+    expect((await list(await call("/api/providers", { key: "wrong-key" }))).length).toBe(4);
+    await expectError(await call("/api/providers", { method: "POST", body: {} }), 404, "not_found");
+  });
+});
