@@ -2,12 +2,15 @@
 // fresh `wrangler dev --local` on a free loopback port (bench/dev-server.mjs), with the vars a new
 // user gets from .dev.vars.example. Every curl must answer 2xx/3xx unless the README says which
 // error it shows (a 4xx/5xx code in the comment on its line or the line before). A block right
-// after `<!-- docs:check skip -->` is not run (installs, deploys, destructive resets).
+// after `<!-- docs:check skip -->` is not run (installs, deploys, destructive resets). The server's
+// terminal must stay quiet through the whole walk: no exception dump, no "Aborting engine", no
+// Request.cf download attempt (ALARMING below) — a healthy run prints nothing alarming.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startDevServer } from "../../bench/dev-server.mjs";
+import { alarmingLines } from "./quiet.mjs";
 
 const REPO = resolve(import.meta.dirname, "../..");
 const STATE = ".wrangler/docs-check";
@@ -83,6 +86,16 @@ try {
     console.log(
       `docs:check: ${blocks.length} README blocks ran against ${server.base} (${out.length} bytes of output)`,
     );
+    // Late lines (a workflow still finishing) count too.
+    await new Promise((r) => setTimeout(r, 3000));
+    const alarming = alarmingLines(server.output());
+    if (alarming.length > 0) {
+      console.error(alarming.slice(0, 20).join("\n---\n"));
+      console.error(`docs:check: the server printed ${alarming.length} alarming line(s) during the walk`);
+      status = 1;
+    } else {
+      console.log("docs:check: the server's terminal stayed quiet (no exception dumps)");
+    }
   }
 } finally {
   server.stop();

@@ -8,6 +8,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { startDevServer } from "../../bench/dev-server.mjs";
+import { alarmingLines } from "../docs/quiet.mjs";
 
 const STATE = ".wrangler/e2e/state";
 const SHOTS = ".wrangler/e2e/screenshots";
@@ -164,6 +165,8 @@ try {
 
   assert.deepEqual(foreign, [], "nothing loads from another origin");
   assert.deepEqual(problems, [], "no console errors");
+  // The server's terminal through the whole flow (an actor eviction included): nothing alarming.
+  assert.deepEqual(alarmingLines(server.output()), [], "wrangler dev printed alarming lines");
   console.log(`e2e: ok (${images} gallery image(s), ${loaded} lookbook image(s); screenshots in ${SHOTS})`);
 } finally {
   await browser.close();
