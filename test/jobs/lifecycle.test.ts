@@ -274,6 +274,7 @@ describe("recovery of a job whose workflow is gone", () => {
     expect(await reconcileJob(appEnv, jobId)).toBe("alive");
     const job = (await (await call(`/api/jobs/${jobId}`)).json()) as { status: string };
     expect(job.status).toBe("running");
+    await endJob(appEnv.DB, jobId, INTERRUPTED, Date.now()); // not left open for the file's end
   });
 
   it("the session actor's alarm ends a watched job without any client", async () => {
