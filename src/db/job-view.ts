@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { parseStoredJson } from "../lib/json";
 import type { JobStatus, Judgment, ProviderId } from "../lib/vocabulary";
+import type { Job } from "../types/domain";
 import { getJob } from "./jobs";
 
 const Distances = z.record(z.string(), z.number());
@@ -20,9 +21,14 @@ interface TaskViewRow {
   judgment: Judgment | null;
 }
 
+/** The view of a job by id; null when there is none. */
 export async function getJobStatus(db: D1Database, jobId: string) {
   const job = await getJob(db, jobId);
-  if (!job) return null;
+  return job ? jobView(db, job) : null;
+}
+
+/** The view of a job already read: its tasks and what each produced. */
+export async function jobView(db: D1Database, job: Job) {
   const { results } = await db
     .prepare(
       `SELECT t.provider, t.variant_index, t.attempt, t.status, t.progression_id, t.skipped, t.duplicate_of, t.duplicate_distances, t.error,
@@ -30,7 +36,7 @@ export async function getJobStatus(db: D1Database, jobId: string) {
        FROM job_tasks t LEFT JOIN image_progressions p ON p.id = t.progression_id
        WHERE t.job_id = ? ORDER BY t.ordinal`,
     )
-    .bind(jobId)
+    .bind(job.id)
     .all<TaskViewRow>();
   return {
     jobId: job.id,

@@ -18,6 +18,7 @@ import { errorText } from "../lib/transient";
 import { intVar } from "../lib/vars";
 import { isTerminal } from "../lib/vocabulary";
 import type { PublishEvent } from "../lib/ws-events";
+import type { Job } from "../types/domain";
 import { notifyJobEnded } from "../webhooks/enqueue";
 import { endingEvents, endJob } from "./finish";
 
@@ -93,14 +94,18 @@ async function heartbeatAfter(
   return false;
 }
 
-/** Looks at one job and resumes or ends it when its workflow has gone quiet. Safe to run concurrently. */
+/**
+ * Looks at one job (by id, or as a caller just read it) and resumes or ends it when its workflow has
+ * gone quiet. Safe to run concurrently.
+ */
 export async function reconcileJob(
   env: AppEnv,
-  jobId: string,
+  target: string | Job,
   now = Date.now(),
   sink: EndingSink = actorSink(env),
 ): Promise<Reconciled> {
-  const job = await getJob(env.DB, jobId);
+  const jobId = typeof target === "string" ? target : target.id;
+  const job = typeof target === "string" ? await getJob(env.DB, target) : target;
   if (!job || isTerminal(job.status)) return "finished";
   const recovery = (job.metadata.recovery ?? {}) as { resumedAt?: unknown };
   const resumedAt = typeof recovery.resumedAt === "number" ? recovery.resumedAt : null;

@@ -3,8 +3,8 @@
  * Storage gets a real round trip; Images reads the size of a 1×1 PNG; Workflows reads the status of
  * a job the engine is running, when there is one (a round trip to the engine, nothing created); the
  * queue sends one tiny probe message that its consumer acknowledges unread, at most once a minute
- * per isolate. The AI binding
- * only runs remotely: under local development it is reported `unavailable (remote-only)`.
+ * per isolate. The AI binding only runs remotely: under local development it is reported
+ * `unavailable (remote-only)`.
  */
 
 import { aiAvailable } from "../lib/ai";

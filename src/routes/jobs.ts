@@ -1,7 +1,7 @@
 /** Jobs: submit (POST /api/projects/:id/jobs), status (GET /api/jobs/:jobId), cancel. */
 
 import { z } from "@hono/zod-openapi";
-import { getJobStatus } from "../db/job-view";
+import { jobView } from "../db/job-view";
 import { getJob } from "../db/jobs";
 import { listDeliveries } from "../db/webhooks";
 import { cancelJobAndNotify } from "../jobs/cancel";
@@ -108,13 +108,13 @@ export const jobsRoutes = createRouter()
   })
   .openapi(statusRoute, async (c) => {
     const { jobId } = c.req.valid("param");
-    let status = await getJobStatus(c.env.DB, jobId);
-    if (!status) throw notFound("job");
+    let job = await getJob(c.env.DB, jobId);
+    if (!job) throw notFound("job");
     // Reading a job whose workflow has gone quiet also reconciles it (src/jobs/recover.ts).
-    if (!isTerminal(status.status) && (await reconcileJob(c.env, jobId)) === "ended") {
-      status = (await getJobStatus(c.env.DB, jobId)) ?? status;
+    if (!isTerminal(job.status) && (await reconcileJob(c.env, job)) === "ended") {
+      job = (await getJob(c.env.DB, jobId)) ?? job;
     }
-    return c.json(status, 200);
+    return c.json(await jobView(c.env.DB, job), 200);
   })
   .openapi(webhooksRoute, async (c) => {
     const { jobId } = c.req.valid("param");

@@ -1,6 +1,7 @@
 /** knowledge-pack (json): the knowledge tips the jobs applied, with usage counts and pass rates. */
 import type { ProviderId } from "../../lib/vocabulary";
 import type { DocumentSpec } from "../documents";
+import { jsonDocument } from "../json-document";
 import type { ProjectData } from "../project-data";
 import type { KnowledgePack } from "./schema";
 
@@ -76,9 +77,6 @@ export const knowledgePack: DocumentSpec = {
   description:
     "JSON of the knowledge-base tips the projects' jobs applied: the tip, how often it was applied, and the pass rate of the images made with it.",
   async build(_input, data) {
-    return {
-      body: `${JSON.stringify(knowledgePackOf(data, Date.now()), null, 2)}\n`,
-      contentType: "application/json; charset=utf-8",
-    };
+    return jsonDocument(knowledgePackOf(data, Date.now()));
   },
 };

@@ -1,5 +1,6 @@
 /** prompt-lineage-map (json): the lineage graph, nodes in parents-first order and typed parent edges. */
 import type { DocumentSpec } from "../documents";
+import { jsonDocument } from "../json-document";
 import type { ProjectData } from "../project-data";
 import type { PromptLineageMap } from "./schema";
 
@@ -33,9 +34,6 @@ export const promptLineageMap: DocumentSpec = {
   description:
     "JSON graph of the lineage: every progression a node (prompt, provider, verdict), every parent link an edge typed continue, rollback or retry.",
   async build(_input, data) {
-    return {
-      body: `${JSON.stringify(lineageMap(data, Date.now()), null, 2)}\n`,
-      contentType: "application/json; charset=utf-8",
-    };
+    return jsonDocument(lineageMap(data, Date.now()));
   },
 };

@@ -1,5 +1,6 @@
 /** prompt-recipe-card (json): per image, the provider, model, prompts, tips, kind and inputs that made it. */
 import type { DocumentSpec } from "../documents";
+import { jsonDocument } from "../json-document";
 import type { ProjectData } from "../project-data";
 import type { PromptRecipeCard } from "./schema";
 
@@ -38,9 +39,6 @@ export const promptRecipeCard: DocumentSpec = {
   description:
     "JSON recipes: for every image the provider, model, prompt, refined prompt, applied tips, kind, start image and verdict needed to make it again.",
   async build(_input, data) {
-    return {
-      body: `${JSON.stringify(recipeCard(data, Date.now()), null, 2)}\n`,
-      contentType: "application/json; charset=utf-8",
-    };
+    return jsonDocument(recipeCard(data, Date.now()));
   },
 };

@@ -3,6 +3,7 @@
 import type { TaskFacts } from "../../db/artifact-data";
 import type { ProviderId } from "../../lib/vocabulary";
 import type { DocumentSpec } from "../documents";
+import { jsonDocument } from "../json-document";
 import type { LineageStep, ProjectData } from "../project-data";
 import type { ProviderBenchmark } from "./schema";
 
@@ -108,9 +109,6 @@ export const providerBenchmark: DocumentSpec = {
   description:
     "JSON per provider: tasks, completed, failed, skipped, pass rate, latency p50/p95 and failures by cause, from the projects' real tasks.",
   async build(_input, data) {
-    return {
-      body: `${JSON.stringify(benchmark(data, Date.now()), null, 2)}\n`,
-      contentType: "application/json; charset=utf-8",
-    };
+    return jsonDocument(benchmark(data, Date.now()));
   },
 };
