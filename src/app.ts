@@ -2,13 +2,15 @@
 
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { authenticate } from "./auth/middleware";
+import { keysRoutes } from "./auth/routes";
+import { streamTokenRoutes } from "./auth/stream-token-routes";
 import { devRoutes } from "./dev/routes";
 import { ApiError, errorBody } from "./lib/errors";
 import type { HonoEnv } from "./lib/hono";
 import { createLogger, describeError } from "./lib/logging";
 import { createRouter, describeApi } from "./lib/openapi";
 import { mcpRoutes } from "./mcp/route";
-import { requireApiKey } from "./middleware/auth";
 import { corsAllowlist } from "./middleware/cors";
 import { requestContext } from "./middleware/request-context";
 import { artifactsRoutes } from "./routes/artifacts";
@@ -43,6 +45,7 @@ function toApiError(err: unknown, c: Context<HonoEnv>): ApiError {
     if (err.status === 400) return new ApiError("invalid_request", err.message || "Malformed request");
     if (err.status === 413) return new ApiError("payload_too_large", "Request body too large");
     if (err.status === 401) return new ApiError("unauthorized", "Unauthorized");
+    if (err.status === 403) return new ApiError("forbidden", "Forbidden");
     if (err.status === 404) return new ApiError("not_found", "Not found");
   }
   const logger = c.get("logger") ?? createLogger();
@@ -57,7 +60,8 @@ export function createApp({ dev = false }: { dev?: boolean } = {}) {
   app.use("*", requestContext);
   // Before auth, so an allowed browser origin can read a 401.
   app.use("*", corsAllowlist);
-  app.use("/api/*", requireApiKey);
+  // Every /api/* request names its caller (401 otherwise); each route's `scope` says what it needs.
+  app.use("/api/*", authenticate());
 
   app.route("/health", healthRoutes);
   app.route("/api/projects", projectsRoutes);
@@ -71,6 +75,8 @@ export function createApp({ dev = false }: { dev?: boolean } = {}) {
   app.route("/api/providers", providersRoutes);
   app.route("/api/preferences", preferencesRoutes);
   app.route("/api/stream", streamRoutes);
+  app.route("/api/stream-tokens", streamTokenRoutes);
+  app.route("/api/keys", keysRoutes);
   app.route("/mcp", mcpRoutes(app.fetch));
   if (dev) app.route("/api/dev", devRoutes);
 

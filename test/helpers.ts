@@ -80,3 +80,35 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** The stream address of a session opened with a root key (the default owner's). */
+export const asRoot = (sessionId: string) => ({ ownerId: "default", sessionId });
+
+export interface OwnedKey {
+  id: string;
+  key: string;
+  ownerId: string;
+  scopes: string[];
+}
+
+/** A key made through POST /api/keys by `by` (default the root key): `owner: "new"` makes a new owner. */
+export async function createKey(
+  scopes: string[],
+  options: { owner?: string; by?: string; name?: string; expiresAt?: number } = {},
+): Promise<OwnedKey> {
+  const res = await call("/api/keys", {
+    method: "POST",
+    key: options.by ?? KEY,
+    body: {
+      name: options.name ?? `test ${scopes.join("+")}`,
+      scopes,
+      owner: options.owner,
+      expiresAt: options.expiresAt,
+    },
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as OwnedKey;
+}
+
+/** A new owner and its first key, with every scope unless told otherwise. */
+export const createOwner = (scopes = ["read", "write", "admin"]) => createKey(scopes, { owner: "new" });

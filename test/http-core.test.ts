@@ -32,10 +32,9 @@ describe("auth on writes", () => {
     expect(body.error.message).toContain("No API key is configured");
   });
 
-  it("keeps reads open when no key is configured", async () => {
+  it("refuses reads too when no key is configured (fails closed)", async () => {
     const res = await callWithEnv({ API_KEYS: undefined }, "/api/projects", { method: "GET" });
-    expect(res.status).toBe(200);
-    expect(await res.json()).toHaveProperty("projects");
+    await expectError(res, 503, "not_configured");
   });
 });
 
@@ -171,7 +170,7 @@ describe("GET /openapi.json", () => {
         "/health",
       ]),
     );
-    expect(doc.paths["/api/projects"]?.post?.security).toEqual([{ ApiKey: [] }]);
+    expect(doc.paths["/api/projects"]?.post?.security).toEqual([{ ApiKey: ["write"] }]);
     expect(doc.components.schemas.CreateProject?.properties?.name?.maxLength).toBe(200);
     expect(doc.components.schemas.Error).toBeDefined();
   });

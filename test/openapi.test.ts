@@ -10,7 +10,8 @@ import { call, expectError } from "./helpers";
 
 interface Operation {
   operationId?: string;
-  security?: unknown[];
+  security?: Record<string, string[]>[];
+  responses?: Record<string, unknown>;
 }
 interface Document {
   servers?: { url: string }[];
@@ -91,8 +92,20 @@ describe("the OpenAPI document and the app's routes", () => {
     expect(ops.filter(([, op]) => !op.operationId).map(([key]) => key)).toEqual([]);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ops.filter(([, op]) => !Array.isArray(op.security)).map(([key]) => key)).toEqual([]);
-    expect(doc.paths["/api/projects"]?.get?.security).toEqual([]);
-    expect(doc.paths["/api/projects"]?.post?.security).toEqual([{ ApiKey: [] }]);
+    // Every /api operation names the one scope it needs; open routes say so with [].
+    expect(doc.paths["/api/projects"]?.get?.security).toEqual([{ ApiKey: ["read"] }]);
+    expect(doc.paths["/api/projects"]?.post?.security).toEqual([{ ApiKey: ["write"] }]);
+    expect(doc.paths["/api/keys"]?.post?.security).toEqual([{ ApiKey: ["admin"] }]);
+    expect(doc.paths["/api/knowledge/{key}"]?.put?.security).toEqual([{ ApiKey: ["root"] }]);
+    expect(doc.paths["/health"]?.get?.security).toEqual([]);
+    for (const [key, op] of ops) {
+      if (!key.includes(" /api/")) continue;
+      const scopes = (op.security ?? []).flatMap((s) => Object.values(s).flat());
+      expect(scopes.length, key).toBe(1);
+      expect(["read", "write", "admin", "root"], key).toContain(scopes[0]);
+      expect(op.responses?.["401"], key).toBeDefined();
+      expect(op.responses?.["403"], key).toBeDefined();
+    }
     expect(doc.paths["/public/lookbook/{slug}"]?.get?.operationId).toBe("getPublicLookbook");
   });
 

@@ -1,6 +1,6 @@
 /** A test subscriber: opens /api/stream/:sessionId through the worker and collects envelopes. */
 import { exports } from "cloudflare:workers";
-import { BASE } from "./helpers";
+import { BASE, KEY } from "./helpers";
 
 export interface Envelope {
   sessionId: string;
@@ -23,11 +23,19 @@ export interface StreamClient {
   nextText(timeoutMs?: number): Promise<string>;
 }
 
-export async function openStream(sessionId: string, since?: number): Promise<StreamClient> {
-  const qs = since === undefined ? "" : `?since=${since}`;
-  const res = await exports.default.fetch(
-    new Request(`${BASE}/api/stream/${sessionId}${qs}`, { headers: { Upgrade: "websocket" } }),
-  );
+/** Opens a session's stream with `key` (X-Api-Key; default the root key), or with a stream token. */
+export async function openStream(
+  sessionId: string,
+  since?: number,
+  credential: { key?: string; token?: string } = {},
+): Promise<StreamClient> {
+  const query = new URLSearchParams();
+  if (since !== undefined) query.set("since", String(since));
+  if (credential.token !== undefined) query.set("token", credential.token);
+  const qs = query.size > 0 ? `?${query}` : "";
+  const headers: Record<string, string> = { Upgrade: "websocket" };
+  if (credential.token === undefined) headers["x-api-key"] = credential.key ?? KEY;
+  const res = await exports.default.fetch(new Request(`${BASE}/api/stream/${sessionId}${qs}`, { headers }));
   const ws = res.webSocket;
   if (!ws) throw new Error(`no websocket: ${res.status} ${await res.text()}`);
   ws.accept();

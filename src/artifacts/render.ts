@@ -4,7 +4,9 @@
  * the content goes to R2 with its content type and Content-Security-Policy, after the image
  * renditions an HTML page uses have been made.
  */
+
 import { z } from "zod";
+import { DEFAULT_OWNER } from "../auth/scopes";
 import type { AppEnv } from "../lib/env";
 import { ApiError } from "../lib/errors";
 import { parseStoredJson } from "../lib/json";
@@ -22,6 +24,19 @@ const OPTIONS_KEY = "option.json";
 const MISSING_KEY = "system.missing";
 
 export const defaultTemplateKey = (type: string) => `templates/default/${type}.html`;
+
+/**
+ * Where an owner's template `name` is stored (templates are per owner). The default owner (the
+ * root keys) keeps the place templates had before owners existed, so its stored keys stay valid.
+ */
+export const templateKeyOf = (ownerId: string, name: string) =>
+  ownerId === DEFAULT_OWNER ? `templates/${name}.html` : `templates/owners/${ownerId}/${name}.html`;
+
+/** True when `key` is one of `ownerId`'s templates (another owner's reads as unknown). */
+export function ownsTemplateKey(ownerId: string, key: string): boolean {
+  const name = /^templates\/(?:owners\/[A-Za-z0-9_-]+\/)?([A-Za-z0-9_-]+)\.html$/.exec(key)?.[1];
+  return name !== undefined && templateKeyOf(ownerId, name) === key;
+}
 export const contentKey = (artifactId: string) => `artifacts/${artifactId}/content.html`;
 
 export function generatorOf(artifact: Pick<Artifact, "type">): ArtifactGenerator {

@@ -16,7 +16,15 @@ import { newId, newSlug } from "../lib/ids";
 import type { ArtifactOptions } from "../schemas/artifacts";
 import type { Artifact } from "../types/domain";
 import { purgePublicPages } from "./public-cache";
-import { generatorOf, missingOf, optionsEntry, PLACEHOLDER_KEY, publicUrl, renderContent } from "./render";
+import {
+  generatorOf,
+  missingOf,
+  optionsEntry,
+  ownsTemplateKey,
+  PLACEHOLDER_KEY,
+  publicUrl,
+  renderContent,
+} from "./render";
 
 export interface CreateArtifactInput {
   type: string;
@@ -24,7 +32,7 @@ export interface CreateArtifactInput {
   projectIds: string[];
   templateR2Key?: string;
   options?: ArtifactOptions;
-  ownerId: string | null;
+  ownerId: string;
 }
 
 /** The contract's Artifact (plus `missingPlaceholders`); configuration shows placeholder values only. */
@@ -49,8 +57,9 @@ export function toApiArtifact(a: Artifact, origin: string) {
   };
 }
 
-async function requireProjects(env: AppEnv, ids: string[]): Promise<void> {
-  const found = await existingProjectIds(env.DB, ids);
+/** Every id must be a live project of `ownerId` (another owner's reads as unknown: 404). */
+async function requireProjects(env: AppEnv, ownerId: string, ids: string[]): Promise<void> {
+  const found = await existingProjectIds(env.DB, ids, ownerId);
   const unknown = ids.filter((id) => !found.has(id));
   if (unknown.length > 0) throw notFound(`project ${unknown.join(", ")}`);
 }
@@ -61,7 +70,9 @@ export async function createArtifact(
   origin: string,
 ): Promise<Artifact> {
   const generator = generatorOf(input);
-  await requireProjects(env, input.projectIds);
+  await requireProjects(env, input.ownerId, input.projectIds);
+  if (input.templateR2Key !== undefined && !ownsTemplateKey(input.ownerId, input.templateR2Key))
+    throw notFound("template");
   const now = Date.now();
   const draft: Artifact = {
     id: newId(),
@@ -112,15 +123,15 @@ export async function rerenderArtifact(env: AppEnv, artifact: Artifact, origin: 
   return updated;
 }
 
+/** Adds a project to an artifact; the caller has checked that both are its owner's (src/auth/ownership.ts). */
 export async function associateProject(
   env: AppEnv,
-  artifactId: string,
-  projectId: string,
+  artifact: Artifact,
+  project: { id: string },
   origin: string,
 ): Promise<Artifact> {
-  const artifact = await getArtifact(env.DB, artifactId);
-  if (!artifact) throw notFound("artifact");
-  await requireProjects(env, [projectId]);
+  const artifactId = artifact.id;
+  const projectId = project.id;
   if (artifact.projectIds.includes(projectId)) return artifact;
   if (artifact.projectIds.length >= 20)
     throw new ApiError("invalid_request", "projectId: an artifact has at most 20 projects");

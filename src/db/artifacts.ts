@@ -50,8 +50,12 @@ async function hydrate(db: D1Database, row: ArtifactRow): Promise<Artifact> {
   };
 }
 
-export async function getArtifact(db: D1Database, id: string): Promise<Artifact | null> {
-  const row = await db.prepare("SELECT * FROM artifacts WHERE id = ?").bind(id).first<ArtifactRow>();
+/** An artifact; with `ownerId`, only that owner's (another owner's id reads like an unknown one). */
+export async function getArtifact(db: D1Database, id: string, ownerId?: string): Promise<Artifact | null> {
+  const row = await db
+    .prepare("SELECT * FROM artifacts WHERE id = ?1 AND (?2 IS NULL OR owner_id = ?2)")
+    .bind(id, ownerId ?? null)
+    .first<ArtifactRow>();
   return row ? hydrate(db, row) : null;
 }
 
@@ -142,12 +146,18 @@ export function updateRenderStatement(
     .bind(change.contentR2Key, change.contentType, change.status, now, id);
 }
 
-/** Which of `ids` exist as projects. */
-export async function existingProjectIds(db: D1Database, ids: string[]): Promise<Set<string>> {
+/** Which of `ids` are live projects of `ownerId`. */
+export async function existingProjectIds(
+  db: D1Database,
+  ids: string[],
+  ownerId: string,
+): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const { results } = await db
-    .prepare("SELECT id FROM projects WHERE id IN (SELECT value FROM json_each(?))")
-    .bind(JSON.stringify(ids))
+    .prepare(
+      "SELECT id FROM projects WHERE id IN (SELECT value FROM json_each(?)) AND owner_id = ? AND deleted_at IS NULL",
+    )
+    .bind(JSON.stringify(ids), ownerId)
     .all<{ id: string }>();
   return new Set(results.map((r) => r.id));
 }

@@ -9,6 +9,7 @@ import { StoredWebhookSchema } from "../webhooks/events";
 export interface JobRow {
   id: string;
   project_id: string;
+  owner_id: string;
   session_id: string;
   status: JobStatus;
   kind: string;
@@ -65,6 +66,7 @@ export function toJob(row: JobRow): Job {
   return {
     id: row.id,
     projectId: row.project_id,
+    ownerId: row.owner_id,
     sessionId: row.session_id,
     status: row.status,
     kind: request.kind,
@@ -120,13 +122,14 @@ export function insertJobStatements(db: D1Database, job: Job, tasks: JobTask[]):
   return [
     db
       .prepare(
-        `INSERT INTO jobs (id, project_id, session_id, status, kind, prompt, request_json, start_image_url,
+        `INSERT INTO jobs (id, project_id, owner_id, session_id, status, kind, prompt, request_json, start_image_url,
            start_image_r2_key, parent_progression_id, metadata, created_at, updated_at, finished_at, origin, webhook_json)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
       )
       .bind(
         job.id,
         job.projectId,
+        job.ownerId,
         job.sessionId,
         job.status,
         job.kind,
@@ -165,8 +168,17 @@ export function insertTaskStatement(db: D1Database, t: JobTask): D1PreparedState
     );
 }
 
-export async function getJob(db: D1Database, id: string): Promise<Job | null> {
-  const row = await db.prepare("SELECT * FROM jobs WHERE id = ?").bind(id).first<JobRow>();
+/** A job; with `ownerId`, only one of that owner's live projects (another owner's id reads like an unknown one). */
+export async function getJob(db: D1Database, id: string, ownerId?: string): Promise<Job | null> {
+  const row = await (ownerId === undefined
+    ? db.prepare("SELECT * FROM jobs WHERE id = ?").bind(id)
+    : db
+        .prepare(
+          `SELECT j.* FROM jobs j JOIN projects p ON p.id = j.project_id
+           WHERE j.id = ? AND p.owner_id = ? AND p.deleted_at IS NULL`,
+        )
+        .bind(id, ownerId)
+  ).first<JobRow>();
   return row ? toJob(row) : null;
 }
 

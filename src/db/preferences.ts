@@ -1,17 +1,18 @@
-/** USER_PREFERENCES access: one JSON document per user, keyed by a fingerprint of their API key. */
+/** USER_PREFERENCES access: one JSON document per owner (every key of an owner shares its defaults). */
 import { type Preferences, PreferencesSchema } from "../schemas/preferences";
 
-const key = (fingerprint: string) => `prefs:${fingerprint}`;
+const key = (ownerId: string) => `prefs:owner:${ownerId}`;
 
-export async function getPreferences(kv: KVNamespace, fingerprint: string): Promise<Preferences> {
-  const parsed = PreferencesSchema.safeParse(await kv.get(key(fingerprint), "json"));
+export async function getPreferences(kv: KVNamespace, ownerId: string): Promise<Preferences> {
+  const parsed = PreferencesSchema.safeParse(await kv.get(key(ownerId), "json"));
   return parsed.success ? parsed.data : {};
 }
 
-export async function putPreferences(
-  kv: KVNamespace,
-  fingerprint: string,
-  prefs: Preferences,
-): Promise<void> {
-  await kv.put(key(fingerprint), JSON.stringify(prefs));
+export async function putPreferences(kv: KVNamespace, ownerId: string, prefs: Preferences): Promise<void> {
+  await kv.put(key(ownerId), JSON.stringify(prefs));
+}
+
+/** Forgets an owner's defaults. */
+export async function deletePreferences(kv: KVNamespace, ownerId: string): Promise<void> {
+  await kv.delete(key(ownerId));
 }

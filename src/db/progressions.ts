@@ -98,11 +98,24 @@ export function insertProgressionStatement(db: D1Database, p: Progression): D1Pr
     );
 }
 
-export async function getProgression(db: D1Database, id: string): Promise<Progression | null> {
-  const row = await db
-    .prepare("SELECT * FROM image_progressions WHERE id = ?")
-    .bind(id)
-    .first<ProgressionRow>();
+/**
+ * A progression. With `ownerId`, only one of that owner's live projects (another owner's id reads
+ * like an unknown one); without it (the workflow, /images, publishing), any.
+ */
+export async function getProgression(
+  db: D1Database,
+  id: string,
+  ownerId?: string,
+): Promise<Progression | null> {
+  const row = await (ownerId === undefined
+    ? db.prepare("SELECT * FROM image_progressions WHERE id = ?").bind(id)
+    : db
+        .prepare(
+          `SELECT ip.* FROM image_progressions ip JOIN projects p ON p.id = ip.project_id
+           WHERE ip.id = ? AND p.owner_id = ? AND p.deleted_at IS NULL`,
+        )
+        .bind(id, ownerId)
+  ).first<ProgressionRow>();
   return row ? toProgression(row) : null;
 }
 

@@ -18,32 +18,47 @@ const toProject = (row: ProjectRow): Project => ({
   updatedAt: row.updated_at,
 });
 
-export async function insertProject(db: D1Database, project: Project): Promise<void> {
+export async function insertProject(db: D1Database, ownerId: string, project: Project): Promise<void> {
   await db
-    .prepare("INSERT INTO projects (id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?)")
-    .bind(project.id, project.name, project.description, project.createdAt, project.updatedAt)
+    .prepare(
+      "INSERT INTO projects (id, owner_id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(project.id, ownerId, project.name, project.description, project.createdAt, project.updatedAt)
     .run();
 }
 
-export async function getProject(db: D1Database, id: string): Promise<Project | null> {
-  const row = await db.prepare("SELECT * FROM projects WHERE id = ?").bind(id).first<ProjectRow>();
+/**
+ * A live project (not being deleted). With `ownerId`, only that owner's: another owner's id reads
+ * exactly like an id that does not exist. Without it (the workflow, publishing), any live project.
+ */
+export async function getProject(db: D1Database, id: string, ownerId?: string): Promise<Project | null> {
+  const row = await db
+    .prepare("SELECT * FROM projects WHERE id = ?1 AND deleted_at IS NULL AND (?2 IS NULL OR owner_id = ?2)")
+    .bind(id, ownerId ?? null)
+    .first<ProjectRow>();
   return row ? toProject(row) : null;
 }
 
 /** Newest `updatedAt` first; ties broken by id so no row is skipped or repeated across pages. */
 export async function listProjects(
   db: D1Database,
+  ownerId: string,
   limit: number,
   after: Cursor | null,
 ): Promise<{ items: Project[]; nextCursor: string | null }> {
   const stmt = after
     ? db
         .prepare(
-          `SELECT * FROM projects WHERE updated_at < ?1 OR (updated_at = ?1 AND id < ?2)
+          `SELECT * FROM projects WHERE owner_id = ?4 AND deleted_at IS NULL
+             AND (updated_at < ?1 OR (updated_at = ?1 AND id < ?2))
            ORDER BY updated_at DESC, id DESC LIMIT ?3`,
         )
-        .bind(after.t, after.id, limit + 1)
-    : db.prepare("SELECT * FROM projects ORDER BY updated_at DESC, id DESC LIMIT ?1").bind(limit + 1);
+        .bind(after.t, after.id, limit + 1, ownerId)
+    : db
+        .prepare(
+          "SELECT * FROM projects WHERE owner_id = ?2 AND deleted_at IS NULL ORDER BY updated_at DESC, id DESC LIMIT ?1",
+        )
+        .bind(limit + 1, ownerId);
   const { results } = await stmt.all<ProjectRow>();
   const page = paginate(results.map(toProject), limit, (p) => ({ t: p.updatedAt, id: p.id }));
   return page;
@@ -55,6 +70,7 @@ export async function listProjects(
  */
 export async function updateProject(
   db: D1Database,
+  ownerId: string,
   id: string,
   patch: { name?: string; description?: string | null },
   now: number,
@@ -65,9 +81,16 @@ export async function updateProject(
          name = COALESCE(?2, name),
          description = CASE WHEN ?3 THEN ?4 ELSE description END,
          updated_at = MAX(?5, updated_at + 1)
-       WHERE id = ?1 RETURNING *`,
+       WHERE id = ?1 AND owner_id = ?6 AND deleted_at IS NULL RETURNING *`,
     )
-    .bind(id, patch.name ?? null, patch.description !== undefined ? 1 : 0, patch.description ?? null, now)
+    .bind(
+      id,
+      patch.name ?? null,
+      patch.description !== undefined ? 1 : 0,
+      patch.description ?? null,
+      now,
+      ownerId,
+    )
     .first<ProjectRow>();
   return row ? toProject(row) : null;
 }

@@ -7,6 +7,7 @@
 import { z } from "@hono/zod-openapi";
 import { localAdapter } from "../adapters/local/local.adapter";
 import { analyzeImage, rgbaRendition } from "../agents/tools/images";
+import { ownerOf } from "../auth/ownership";
 import { envelopeFrame } from "../durable-objects/event-log";
 import { sessionActor } from "../lib/actor";
 import { imagesGate } from "../lib/concurrency";
@@ -28,10 +29,11 @@ const PublishBatchSchema = z
 
 const publishRoute = defineRoute({
   method: "post",
+  operationId: "devPublishEvents",
   path: "/sessions/{sessionId}/events",
   tags: ["Development"],
   summary: "Publish events to a session (ENVIRONMENT=development only)",
-  security: [{ ApiKey: [] }],
+  scope: "write",
   request: {
     params: z.object({ sessionId: SessionIdSchema.openapi({ param: { name: "sessionId", in: "path" } }) }),
     body: jsonBody(PublishBatchSchema),
@@ -56,11 +58,12 @@ const FloorSchema = z
 
 const floorRoute = defineRoute({
   method: "post",
+  operationId: "devBenchmarkFloor",
   path: "/floor",
   tags: ["Development"],
   summary:
     "Benchmark floor: a job's effects done directly — per variant, concurrently: an SVG rasterized by the Images binding, an R2 put, a 32×32 rendition, 2 D1 writes, 5 actor posts",
-  security: [{ ApiKey: [] }],
+  scope: "write",
   request: { body: jsonBody(FloorSchema) },
   responses: {
     200: jsonResponse(z.object({ ms: z.number() }), "How long the effects took"),
@@ -75,10 +78,11 @@ const EnqueueViewsSchema = z
 
 const enqueueViewsRoute = defineRoute({
   method: "post",
+  operationId: "devEnqueueViews",
   path: "/views",
   tags: ["Development"],
   summary: "Enqueue synthetic view messages for an artifact (the view-log benchmark)",
-  security: [{ ApiKey: [] }],
+  scope: "write",
   request: { body: jsonBody(EnqueueViewsSchema) },
   responses: {
     202: jsonResponse(z.object({ enqueued: z.number().int() }), "Enqueued"),
@@ -89,10 +93,11 @@ const enqueueViewsRoute = defineRoute({
 
 const evictRoute = defineRoute({
   method: "post",
+  operationId: "devEvictSession",
   path: "/sessions/{sessionId}/evict",
   tags: ["Development"],
   summary: "Evict a session actor as the platform would: sockets dropped, storage kept",
-  security: [{ ApiKey: [] }],
+  scope: "write",
   request: {
     params: z.object({ sessionId: SessionIdSchema.openapi({ param: { name: "sessionId", in: "path" } }) }),
     body: jsonBody(z.object({}).openapi("DevEvict")),
@@ -106,11 +111,12 @@ const evictRoute = defineRoute({
 
 const imageCostRoute = defineRoute({
   method: "post",
+  operationId: "devImageCost",
   path: "/image-cost",
   tags: ["Development"],
   summary:
     "Benchmark: the analysis (perceptual hashes) of one image vs one IMAGES.info() call on it, in this isolate",
-  security: [{ ApiKey: [] }],
+  scope: "write",
   request: {
     body: jsonBody(
       z.object({ rounds: z.number().int().min(1).max(200).default(20) }).openapi("DevImageCost"),
@@ -156,7 +162,7 @@ export const devRoutes = createRouter()
   })
   .openapi(evictRoute, async (c) => {
     // ctx.abort() inside the actor rejects this call by design: the eviction is the expected outcome.
-    await sessionActor(c.env, c.req.valid("param").sessionId)
+    await sessionActor(c.env, { ownerId: ownerOf(c), sessionId: c.req.valid("param").sessionId })
       .evict()
       .catch(() => undefined);
     return c.json({ evicted: true as const }, 202);
@@ -183,7 +189,7 @@ export const devRoutes = createRouter()
   })
   .openapi(floorRoute, async (c) => {
     const { sessionId, variants, actorPostsPerVariant } = c.req.valid("json");
-    const actor = sessionActor(c.env, sessionId);
+    const actor = sessionActor(c.env, { ownerId: ownerOf(c), sessionId });
     const started = performance.now();
     // Variants run concurrently like a job's tasks; within one, the effects run one after another.
     await Promise.all(
@@ -212,7 +218,7 @@ export const devRoutes = createRouter()
   .openapi(publishRoute, async (c) => {
     const { sessionId } = c.req.valid("param");
     const { events, log } = c.req.valid("json");
-    const actor = sessionActor(c.env, sessionId);
+    const actor = sessionActor(c.env, { ownerId: ownerOf(c), sessionId });
     if (!log) {
       const now = Date.now();
       const frames = events.map((e, i) =>

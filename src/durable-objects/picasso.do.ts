@@ -15,6 +15,7 @@ import type { AppEnv } from "../lib/env";
 import { ERROR_STATUS, type ErrorCode } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { createLogger } from "../lib/logging";
+import { intVar } from "../lib/vars";
 import { type ParsedEvent, PublishEventSchema, SessionIdSchema, SinceSchema } from "../lib/ws-events";
 import { ClosedTasks, type TaskRef } from "./closed-tasks";
 import { EVENTS_KEPT, EventLog } from "./event-log";
@@ -39,6 +40,9 @@ const PRUNE_DELAY_MS = 10_000;
 export type PublishResult =
   | { ok: true; seq: number }
   | { ok: false; message: string; details: { path: (string | number)[]; message: string }[] };
+
+/** Sockets one session accepts at once (STREAM_MAX_SOCKETS); past it a socket is closed with 1013. */
+export const MAX_SOCKETS = 1000;
 
 interface SocketAttachment {
   sessionId: string;
@@ -125,7 +129,11 @@ export class PicassoDurableObject extends DurableObject<AppEnv> {
       const since = SinceSchema.safeParse(url.searchParams.get("since") ?? undefined);
       if (!since.success)
         return jsonError("invalid_request", "since: must be a non-negative integer", [], requestId);
-      return this.subscribe(session.data, since.data ?? null);
+      return this.subscribe(
+        session.data,
+        since.data ?? null,
+        intVar(this.env.STREAM_MAX_SOCKETS, MAX_SOCKETS),
+      );
     }
 
     return jsonError("not_found", "Not found", [], requestId);
@@ -136,8 +144,14 @@ export class PicassoDurableObject extends DurableObject<AppEnv> {
    * replayed frame is synchronous, so no event can be published in between: the seam has neither a
    * gap nor a duplicate, and later events reach this socket through the normal broadcast.
    */
-  private subscribe(sessionId: string, since: number | null): Response {
+  private subscribe(sessionId: string, since: number | null, maxSockets: number): Response {
     const { 0: client, 1: server } = new WebSocketPair();
+    if (this.ctx.getWebSockets().length >= maxSockets) {
+      // Past the cap: the socket opens and is closed at once with a code a client can act on.
+      server.accept();
+      server.close(1013, `this session already has ${maxSockets} sockets: try again later`);
+      return new Response(null, { status: 101, webSocket: client });
+    }
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment({ sessionId, connectedAt: Date.now() } satisfies SocketAttachment);
     if (since !== null) {
@@ -241,7 +255,9 @@ export class PicassoDurableObject extends DurableObject<AppEnv> {
     for (const { jobId, sessionId } of this.watched.list()) {
       try {
         const outcome = await reconcileJob(this.env, jobId, Date.now(), (session, job, tasks, events) =>
-          session === sessionId ? this.closeTasks(session, job, tasks, events) : Promise.resolve(noSink),
+          session.sessionId === sessionId
+            ? this.closeTasks(session.sessionId, job, tasks, events)
+            : Promise.resolve(noSink),
         );
         if (outcome === "finished" || outcome === "ended") this.watched.unwatch(jobId);
       } catch (err) {

@@ -28,7 +28,7 @@ export async function cancelJobAndNotify(
 
   const summary = summarize(await taskOutcomes(env.DB, jobId));
   const refs = tasks.map((t) => ({ provider: t.provider, variantIndex: t.variantIndex }));
-  const published = await closeTasks(env, job.sessionId, jobId, refs, [
+  const published = await closeTasks(env, job, jobId, refs, [
     ...tasks.map((t) => taskFailEvent(jobId, t, "cancelled")),
     jobCompleteEvent(jobId, summary),
   ]);

@@ -11,7 +11,7 @@
  */
 import { getJob, mergeJobMetadata } from "../db/jobs";
 import type { PublishResult } from "../durable-objects/picasso.do";
-import { closeTasks } from "../lib/actor";
+import { closeTasks, type SessionAddress } from "../lib/actor";
 import type { AppEnv } from "../lib/env";
 import { createLogger } from "../lib/logging";
 import { errorText } from "../lib/transient";
@@ -39,7 +39,7 @@ const STOPPED = (status: string) =>
 
 /** Publishes an ending to the job's session and closes its tasks (the actor drops later events). */
 export type EndingSink = (
-  sessionId: string,
+  session: SessionAddress,
   jobId: string,
   tasks: { provider: string; variantIndex: number }[],
   events: PublishEvent[],
@@ -47,8 +47,8 @@ export type EndingSink = (
 
 const actorSink =
   (env: AppEnv): EndingSink =>
-  (sessionId, jobId, tasks, events) =>
-    closeTasks(env, sessionId, jobId, tasks, events);
+  (session, jobId, tasks, events) =>
+    closeTasks(env, session, jobId, tasks, events);
 
 export type Reconciled = "finished" | "alive" | "resumed" | "ended";
 
@@ -136,7 +136,7 @@ export async function reconcileJob(
   const ending = await endJob(env.DB, jobId, reason, now);
   await mergeJobMetadata(env.DB, jobId, { recovery: { endedAt: now, workflowStatus: status, reason } }, now);
   const refs = ending.ended.map((t) => ({ provider: t.provider, variantIndex: t.variantIndex }));
-  const published = await sink(job.sessionId, jobId, refs, endingEvents(jobId, ending, reason));
+  const published = await sink(job, jobId, refs, endingEvents(jobId, ending, reason));
   if (!published.ok) log.error("job.recovery_publish_failed", { jobId, error: published.message });
   await notifyJobEnded(env, jobId);
   if (!GONE.has(status)) {

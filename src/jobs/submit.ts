@@ -20,7 +20,6 @@ import { sha256Hex } from "../lib/hashing";
 import { newId } from "../lib/ids";
 import { parseStoredJson } from "../lib/json";
 import type { Logger } from "../lib/logging";
-import { keyFingerprint } from "../lib/security";
 import { checkIngestUrl } from "../lib/url-guard";
 import { type CreateJob, type JobAccepted, JobAcceptedSchema, type JobRequest } from "../schemas/jobs";
 import type { Job } from "../types/domain";
@@ -33,6 +32,8 @@ import { needsStartImage, planTasks } from "./plan";
 
 export interface Submission {
   projectId: string;
+  /** The caller's owner: the project must be theirs (another owner's reads as unknown). */
+  ownerId: string;
   body: CreateJob;
   idempotencyKey: string | null;
   /** The request body exactly as received: the Idempotency-Key's hash covers it, not the resolved request. */
@@ -75,12 +76,11 @@ async function replay(
 export async function resolveJobRequest(
   env: AppEnv,
   request: JobRequest,
-  apiKey: string | undefined,
+  ownerId: string,
 ): Promise<CreateJob> {
   const needsPrefs =
     request.providers === undefined || request.variants === undefined || request.autoRetry === undefined;
-  const prefs =
-    needsPrefs && apiKey ? await getPreferences(env.USER_PREFERENCES, await keyFingerprint(apiKey)) : {};
+  const prefs = needsPrefs ? await getPreferences(env.USER_PREFERENCES, ownerId) : {};
   const providers = request.providers ?? prefs.providers;
   if (!providers) {
     throw new ApiError(
@@ -122,7 +122,7 @@ const isUniqueViolation = (err: unknown) =>
 
 export async function submitJob(env: AppEnv, sub: Submission, log: Logger): Promise<SubmissionResult> {
   const { projectId, body } = sub;
-  const project = await getProject(env.DB, projectId);
+  const project = await getProject(env.DB, projectId, sub.ownerId);
   if (!project) throw notFound("project");
 
   // What the caller sent, byte for byte: a replay matches whatever preferences say by now.
@@ -187,6 +187,7 @@ export async function submitJob(env: AppEnv, sub: Submission, log: Logger): Prom
   const job: Job = {
     id: jobId,
     projectId,
+    ownerId: sub.ownerId,
     sessionId: body.sessionId,
     status: "queued",
     kind: body.kind,
@@ -247,7 +248,7 @@ export async function submitJob(env: AppEnv, sub: Submission, log: Logger): Prom
     type: "queued" as const,
     data: { jobId, provider: t.provider, variantIndex: t.variantIndex },
   }));
-  const published = await publishEventBatch(env, body.sessionId, queued, { watchJob: jobId });
+  const published = await publishEventBatch(env, job, queued, { watchJob: jobId });
   if (!published.ok) log.error("job.queued_publish_failed", { jobId, error: published.message });
 
   try {
@@ -261,7 +262,7 @@ export async function submitJob(env: AppEnv, sub: Submission, log: Logger): Prom
     await discardStartImage();
     await publishEventBatch(
       env,
-      body.sessionId,
+      job,
       tasks.map((t) => taskFailEvent(jobId, t, "the job could not be started")),
     );
     throw new ApiError("internal", "The job could not be started; nothing was kept. Try again.");

@@ -20,6 +20,8 @@ export interface SecretsAndVars {
   /** Comma-separated origins allowed to call the API from a browser (CORS). Unset: no CORS headers at all. */
   CORS_ORIGINS?: string;
   RATE_LIMIT_BURST?: string;
+  /** Sockets one session's stream accepts at once (default 1000); past it: close code 1013. */
+  STREAM_MAX_SOCKETS?: string;
   RATE_LIMIT_REFILL_SECONDS?: string;
   /** Artificial latency and failure rate of the offline `local` provider (tests, benchmarks). */
   LOCAL_PROVIDER_DELAY_MS?: string;

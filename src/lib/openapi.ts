@@ -1,6 +1,8 @@
 /** OpenAPI-aware routers: every route validates with the zod schemas the document is built from. */
 import { createRoute, OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
+import { requireScope } from "../auth/middleware";
+import type { RouteScope } from "../auth/scopes";
 import { bodyDeadline, limitBody, MAX_JSON_BYTES, requireJson } from "../middleware/body";
 import { ErrorSchema } from "../schemas/common";
 import { StreamEnvelopeSchema, StreamEventSchemas } from "../schemas/stream";
@@ -36,29 +38,54 @@ export const commonErrors = {
   500: errorResponse("Internal error"),
 } as const;
 
-/** The extra error responses of routes that need X-Api-Key and take a JSON body. */
+/** The extra error responses of routes that take a JSON body. */
 export const writeErrors = {
-  401: errorResponse("Missing or wrong X-Api-Key"),
   413: errorResponse("Body too large"),
   415: errorResponse("Not JSON"),
-  503: errorResponse("No API key configured: writes are refused"),
+} as const;
+
+/** The responses of every route that needs a key (stated once, added by defineRoute). */
+const keyErrors = {
+  401: errorResponse("Missing, wrong, revoked or expired API key"),
+  403: errorResponse("The key lacks the scope this route needs"),
+  503: errorResponse("No API key configured: the API is disabled"),
 } as const;
 
 /**
- * createRoute plus the body guards: a route with a JSON body gets the 1 MiB cap and the JSON
- * content-type check before its validator runs, so every JSON route fails the same way.
+ * createRoute plus the route's one access declaration and the body guards.
+ * - `scope` says what the caller needs (src/auth/scopes.ts): it becomes both the check
+ *   (`requireScope`, first in the route's middleware) and the operation's OpenAPI `security`
+ *   (`[]` for `public`, else `[{ ApiKey: [scope] }]`), so the two cannot disagree.
+ * - A route with a JSON body gets the 1 MiB cap and the JSON content-type check before its
+ *   validator runs, so every JSON route fails the same way.
  */
-export function defineRoute<const R extends RouteConfig>(config: R) {
-  const takesJson = Boolean(config.request?.body?.content?.["application/json"]);
-  const extra: MiddlewareHandler[] = takesJson ? [limitBody(MAX_JSON_BYTES), requireJson] : [];
-  const own = config.middleware
-    ? Array.isArray(config.middleware)
-      ? config.middleware
-      : [config.middleware]
+export function defineRoute<const R extends Omit<RouteConfig, "security"> & { scope: RouteScope }>(
+  config: R,
+) {
+  const { scope, ...route } = config;
+  const takesJson = Boolean(route.request?.body?.content?.["application/json"]);
+  // A write without a declared body (DELETE) still gets the cap: whatever a client sends is drained
+  // under it, so a huge or endless body is a 413 there too, never read without a bound.
+  const bodiless = route.method !== "get" && route.request?.body === undefined;
+  const extra: MiddlewareHandler[] = takesJson
+    ? [limitBody(MAX_JSON_BYTES), requireJson]
+    : bodiless
+      ? [limitBody(MAX_JSON_BYTES)]
+      : [];
+  const own = route.middleware
+    ? Array.isArray(route.middleware)
+      ? route.middleware
+      : [route.middleware]
     : [];
+  const guard: MiddlewareHandler[] = scope === "public" ? [] : [requireScope(scope)];
   // The body is read under a deadline last, after every size cap (they count what this read pulls).
-  const last: MiddlewareHandler[] = takesJson ? [bodyDeadline] : [];
-  return createRoute({ ...config, middleware: [...extra, ...own, ...last] });
+  const last: MiddlewareHandler[] = takesJson || bodiless ? [bodyDeadline] : [];
+  return createRoute({
+    ...route,
+    security: scope === "public" ? [] : [{ ApiKey: [scope] }],
+    responses: scope === "public" ? route.responses : { ...keyErrors, ...route.responses },
+    middleware: [...guard, ...extra, ...own, ...last],
+  });
 }
 
 /**

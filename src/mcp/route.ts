@@ -6,12 +6,12 @@
  */
 import { z } from "@hono/zod-openapi";
 import { createMcpHandler } from "agents/mcp/server";
+import { authenticate } from "../auth/middleware";
 import { describeError } from "../lib/logging";
 import { createRouter, jsonResponse } from "../lib/openapi";
 import { limitBody, MAX_JSON_BYTES } from "../middleware/body";
 import { ErrorSchema } from "../schemas/common";
 import { type AppFetch, internalApi } from "./api";
-import { requireMcpKey } from "./auth";
 import { createPicassoMcpServer, MCP_TOOLS } from "./server";
 
 const JsonRpcRequestSchema = z
@@ -85,6 +85,13 @@ export function mcpRoutes(appFetch: AppFetch) {
     },
   });
 
+  // MCP clients send keys as `Authorization: Bearer`; every method needs one (listing the tools is
+  // already using the product). Each tool call then meets the REST route's own scope and owner checks.
+  const requireMcpKey = authenticate({
+    bearer: true,
+    challenge: { "WWW-Authenticate": 'Bearer realm="picasso-mcp"' },
+    disabled: "the MCP server is disabled",
+  });
   router.use("/", limitBody(MAX_JSON_BYTES), requireMcpKey);
 
   router.all("/", async (c) => {
@@ -97,7 +104,7 @@ export function mcpRoutes(appFetch: AppFetch) {
     };
     const handler = createMcpHandler(
       () => {
-        // requireMcpKey verified a key for every method but OPTIONS, which the handler answers
+        // authenticate verified a key for every method but OPTIONS, which the handler answers
         // (CORS preflight) without ever asking for a server.
         if (key === undefined) throw new Error("MCP server requested without a verified API key");
         return createPicassoMcpServer(

@@ -20,5 +20,7 @@ export const requestContext = createMiddleware<HonoEnv>(async (c, next) => {
     path: c.req.path,
     status: c.res.status,
     ms: Date.now() - started,
+    // Which key acted (its id, never the key); absent on open routes.
+    keyId: c.get("principal")?.keyId,
   });
 });

@@ -5,12 +5,10 @@ import { customizeTurn } from "../agents/artifact.agent";
 import { votesOf } from "../artifacts/interactions";
 import { listGenerators } from "../artifacts/registry";
 import { associateProject, createArtifact, rerenderArtifact, toApiArtifact } from "../artifacts/service";
-import { getArtifact } from "../db/artifacts";
+import { ownedArtifact, ownedProject, ownerOf } from "../auth/ownership";
 import { viewStats } from "../db/views";
-import { notFound } from "../lib/errors";
 import type { HonoEnv } from "../lib/hono";
 import { commonErrors, createRouter, defineRoute, jsonBody, jsonResponse, writeErrors } from "../lib/openapi";
-import { keyFingerprint } from "../lib/security";
 import {
   ArtifactSchema,
   ArtifactTypeSchema,
@@ -25,17 +23,13 @@ import {
 import { IdParamSchema } from "../schemas/common";
 
 const tags = ["Artifacts"];
-const write = { security: [{ ApiKey: [] }] };
+const write = { scope: "write" } as const;
 const origin = (c: Context<HonoEnv>) => new URL(c.req.url).origin;
-const owner = async (c: Context<HonoEnv>) => {
-  const key = c.get("apiKey");
-  return key ? keyFingerprint(key) : null;
-};
 
 const typesRoute = defineRoute({
   method: "get",
   operationId: "listArtifactTypes",
-  security: [],
+  scope: "read",
   path: "/artifacts/types",
   tags,
   summary: "The artifact generators of this deployment",
@@ -74,7 +68,7 @@ const lookbookRoute = defineRoute({
 const getRoute = defineRoute({
   method: "get",
   operationId: "getArtifact",
-  security: [],
+  scope: "read",
   path: "/artifacts/{id}",
   tags,
   summary: "Read an artifact",
@@ -122,7 +116,7 @@ const renderRoute = defineRoute({
 const viewsRoute = defineRoute({
   method: "get",
   operationId: "getArtifactViews",
-  security: [],
+  scope: "read",
   path: "/artifacts/{id}/views",
   tags,
   summary: "Public view counts",
@@ -133,19 +127,13 @@ const viewsRoute = defineRoute({
 const votesRoute = defineRoute({
   method: "get",
   operationId: "getArtifactVotes",
-  security: [],
+  scope: "read",
   path: "/artifacts/{id}/votes",
   tags,
   summary: "A voting deck's votes: the total and the count per image",
   request: { params: IdParamSchema },
   responses: { 200: jsonResponse(VoteTallySchema, "Total and votes by progression id"), ...commonErrors },
 });
-
-async function mustGet(c: Context<HonoEnv>, id: string) {
-  const artifact = await getArtifact(c.env.DB, id);
-  if (!artifact) throw notFound("artifact");
-  return artifact;
-}
 
 export const artifactsRoutes = createRouter()
   .openapi(typesRoute, (c) =>
@@ -163,27 +151,28 @@ export const artifactsRoutes = createRouter()
   )
   .openapi(createRoute, async (c) => {
     const body = c.req.valid("json");
-    const artifact = await createArtifact(c.env, { ...body, ownerId: await owner(c) }, origin(c));
+    const artifact = await createArtifact(c.env, { ...body, ownerId: ownerOf(c) }, origin(c));
     return c.json(toApiArtifact(artifact, origin(c)), 201);
   })
   .openapi(lookbookRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { title, options } = c.req.valid("json");
+    await ownedProject(c, id);
     const artifact = await createArtifact(
       c.env,
-      { type: "lookbook", title: title ?? "Lookbook", projectIds: [id], options, ownerId: await owner(c) },
+      { type: "lookbook", title: title ?? "Lookbook", projectIds: [id], options, ownerId: ownerOf(c) },
       origin(c),
     );
     return c.json({ ...toApiArtifact(artifact, origin(c)), public_slug: artifact.publicSlug }, 201);
   })
   .openapi(getRoute, async (c) =>
-    c.json(toApiArtifact(await mustGet(c, c.req.valid("param").id), origin(c)), 200),
+    c.json(toApiArtifact(await ownedArtifact(c, c.req.valid("param").id), origin(c)), 200),
   )
   .openapi(associateRoute, async (c) => {
     const artifact = await associateProject(
       c.env,
-      c.req.valid("param").id,
-      c.req.valid("json").projectId,
+      await ownedArtifact(c, c.req.valid("param").id),
+      await ownedProject(c, c.req.valid("json").projectId),
       origin(c),
     );
     return c.json(toApiArtifact(artifact, origin(c)), 200);
@@ -192,7 +181,7 @@ export const artifactsRoutes = createRouter()
     const { sessionId, input } = c.req.valid("json");
     const turn = await customizeTurn(
       c.env,
-      await mustGet(c, c.req.valid("param").id),
+      await ownedArtifact(c, c.req.valid("param").id),
       sessionId,
       input,
       origin(c),
@@ -200,14 +189,18 @@ export const artifactsRoutes = createRouter()
     return c.json({ ...turn, artifact: toApiArtifact(turn.artifact, origin(c)) }, 200);
   })
   .openapi(renderRoute, async (c) => {
-    const artifact = await rerenderArtifact(c.env, await mustGet(c, c.req.valid("param").id), origin(c));
+    const artifact = await rerenderArtifact(
+      c.env,
+      await ownedArtifact(c, c.req.valid("param").id),
+      origin(c),
+    );
     return c.json(toApiArtifact(artifact, origin(c)), 200);
   })
   .openapi(viewsRoute, async (c) => {
-    const artifact = await mustGet(c, c.req.valid("param").id);
+    const artifact = await ownedArtifact(c, c.req.valid("param").id);
     return c.json(await viewStats(c.env.DB, artifact.id), 200);
   })
   .openapi(votesRoute, async (c) => {
-    const artifact = await mustGet(c, c.req.valid("param").id);
+    const artifact = await ownedArtifact(c, c.req.valid("param").id);
     return c.json(await votesOf(c.env, artifact), 200);
   });

@@ -85,7 +85,7 @@ async function check(name: string, probe: Probe, env: AppEnv): Promise<BindingSt
 const healthRoute = defineRoute({
   method: "get",
   operationId: "getHealth",
-  security: [],
+  scope: "public",
   path: "/",
   tags: ["Health"],
   summary: "Binding health",

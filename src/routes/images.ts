@@ -23,7 +23,7 @@ import { IdParamSchema } from "../schemas/common";
 const renditionRoute = defineRoute({
   method: "get",
   operationId: "getImage",
-  security: [],
+  scope: "public",
   path: "/{id}",
   tags: ["Images"],
   summary: "A delivery rendition of a progression's image",

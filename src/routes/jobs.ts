@@ -1,13 +1,13 @@
 /** Jobs: submit (POST /api/projects/:id/jobs), status (GET /api/jobs/:jobId), cancel. */
 
 import { z } from "@hono/zod-openapi";
+import { ownedJob, ownerOf } from "../auth/ownership";
 import { jobView } from "../db/job-view";
 import { getJob } from "../db/jobs";
 import { listDeliveries } from "../db/webhooks";
 import { cancelJobAndNotify } from "../jobs/cancel";
 import { reconcileJob } from "../jobs/recover";
 import { resolveJobRequest, submitJob } from "../jobs/submit";
-import { notFound } from "../lib/errors";
 import { commonErrors, createRouter, defineRoute, jsonBody, jsonResponse, writeErrors } from "../lib/openapi";
 import { isTerminal } from "../lib/vocabulary";
 import { ErrorSchema, IdParamSchema } from "../schemas/common";
@@ -29,7 +29,7 @@ const submitRoute = defineRoute({
   path: "/projects/{id}/jobs",
   tags,
   summary: "Submit a job: one prompt fanned out to providers × variants",
-  security: [{ ApiKey: [] }],
+  scope: "write",
   request: {
     params: IdParamSchema,
     headers: z.object({
@@ -54,7 +54,7 @@ const submitRoute = defineRoute({
 const statusRoute = defineRoute({
   method: "get",
   operationId: "getJob",
-  security: [],
+  scope: "read",
   path: "/jobs/{jobId}",
   tags,
   summary: "A job's status and its tasks",
@@ -65,7 +65,7 @@ const statusRoute = defineRoute({
 const webhooksRoute = defineRoute({
   method: "get",
   operationId: "listJobWebhooks",
-  security: [],
+  scope: "read",
   path: "/jobs/{jobId}/webhooks",
   tags,
   summary: "The job's webhook deliveries: each message, its status and attempts",
@@ -79,7 +79,7 @@ const cancelRoute = defineRoute({
   path: "/jobs/{jobId}/cancel",
   tags,
   summary: "Cancel a job: unfinished tasks end cancelled, finished work is kept",
-  security: [{ ApiKey: [] }],
+  scope: "write",
   request: { params: JobIdParamSchema, body: jsonBody(z.object({}).openapi("Empty")) },
   responses: {
     202: jsonResponse(CancelResultSchema, "The job's status after the request"),
@@ -94,7 +94,8 @@ export const jobsRoutes = createRouter()
       c.env,
       {
         projectId: c.req.valid("param").id,
-        body: await resolveJobRequest(c.env, c.req.valid("json"), c.get("apiKey")),
+        ownerId: ownerOf(c),
+        body: await resolveJobRequest(c.env, c.req.valid("json"), ownerOf(c)),
         idempotencyKey: c.req.valid("header")["idempotency-key"] ?? null,
         // The validator read the body as text and cached it: this is the body exactly as sent.
         rawBody: await c.req.text(),
@@ -108,8 +109,7 @@ export const jobsRoutes = createRouter()
   })
   .openapi(statusRoute, async (c) => {
     const { jobId } = c.req.valid("param");
-    let job = await getJob(c.env.DB, jobId);
-    if (!job) throw notFound("job");
+    let job = await ownedJob(c, jobId);
     // Reading a job whose workflow has gone quiet also reconciles it (src/jobs/recover.ts).
     if (!isTerminal(job.status) && (await reconcileJob(c.env, job)) === "ended") {
       job = (await getJob(c.env.DB, jobId)) ?? job;
@@ -118,7 +118,7 @@ export const jobsRoutes = createRouter()
   })
   .openapi(webhooksRoute, async (c) => {
     const { jobId } = c.req.valid("param");
-    if (!(await getJob(c.env.DB, jobId))) throw notFound("job");
+    await ownedJob(c, jobId);
     const deliveries = await listDeliveries(c.env.DB, jobId);
     return c.json(
       {
@@ -137,5 +137,6 @@ export const jobsRoutes = createRouter()
     );
   })
   .openapi(cancelRoute, async (c) => {
-    return c.json(await cancelJobAndNotify(c.env, c.req.valid("param").jobId, c.get("logger")), 202);
+    const job = await ownedJob(c, c.req.valid("param").jobId);
+    return c.json(await cancelJobAndNotify(c.env, job.id, c.get("logger")), 202);
   });

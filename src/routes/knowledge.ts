@@ -14,7 +14,7 @@ const tags = ["Knowledge"];
 const listRoute = defineRoute({
   method: "get",
   operationId: "listKnowledgeTips",
-  security: [],
+  scope: "read",
   path: "/",
   tags,
   summary: "List prompt tips, optionally for one provider",
@@ -27,8 +27,8 @@ const putRoute = defineRoute({
   operationId: "putKnowledgeTip",
   path: "/{key}",
   tags,
-  summary: "Create or replace a tip",
-  security: [{ ApiKey: [] }],
+  summary: "Create or replace a tip (root keys only: the knowledge base is shared by every owner)",
+  scope: "root",
   request: { params: KnowledgeKeyParamSchema, body: jsonBody(PutTipSchema) },
   responses: {
     200: jsonResponse(TipSchema, "The stored tip"),

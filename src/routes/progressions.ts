@@ -2,15 +2,10 @@
 
 import { z } from "@hono/zod-openapi";
 import { hostedBase } from "../agents/tools/hosted-images";
-import {
-  getProgression,
-  insertProgressionStatement,
-  listProgressions,
-  toApiProgression,
-} from "../db/progressions";
-import { getProject, touchProjectStatement } from "../db/projects";
+import { ownedProgression, ownedProject } from "../auth/ownership";
+import { insertProgressionStatement, listProgressions, toApiProgression } from "../db/progressions";
+import { touchProjectStatement } from "../db/projects";
 import { decodeCursor } from "../lib/cursor";
-import { notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { commonErrors, createRouter, defineRoute, jsonBody, jsonResponse, writeErrors } from "../lib/openapi";
 import { IdParamSchema } from "../schemas/common";
@@ -21,7 +16,7 @@ const tags = ["Progressions"];
 const listRoute = defineRoute({
   method: "get",
   operationId: "listProgressions",
-  security: [],
+  scope: "read",
   path: "/projects/{id}/progressions",
   tags,
   summary: "A project's progressions, newest first, filtered",
@@ -32,7 +27,7 @@ const listRoute = defineRoute({
 const getRoute = defineRoute({
   method: "get",
   operationId: "getProgression",
-  security: [],
+  scope: "read",
   path: "/progressions/{id}",
   tags,
   summary: "Read one progression",
@@ -46,7 +41,7 @@ const rollbackRoute = defineRoute({
   path: "/progressions/{id}/rollback",
   tags,
   summary: "Make this step's image the new head: a new child step with the same image",
-  security: [{ ApiKey: [] }],
+  scope: "write",
   request: { params: IdParamSchema, body: jsonBody(z.object({}).openapi("Empty")) },
   responses: { 201: jsonResponse(ProgressionSchema, "The new head"), ...commonErrors, ...writeErrors },
 });
@@ -55,18 +50,15 @@ export const progressionsRoutes = createRouter()
   .openapi(listRoute, async (c) => {
     const { id } = c.req.valid("param");
     const query = c.req.valid("query");
-    if (!(await getProject(c.env.DB, id))) throw notFound("project");
+    await ownedProject(c, id);
     const page = await listProgressions(c.env.DB, id, query, decodeCursor(query.cursor));
     return c.json({ progressions: page.items.map(toApiProgression), nextCursor: page.nextCursor }, 200);
   })
   .openapi(getRoute, async (c) => {
-    const progression = await getProgression(c.env.DB, c.req.valid("param").id);
-    if (!progression) throw notFound("progression");
-    return c.json(toApiProgression(progression), 200);
+    return c.json(toApiProgression(await ownedProgression(c, c.req.valid("param").id)), 200);
   })
   .openapi(rollbackRoute, async (c) => {
-    const source = await getProgression(c.env.DB, c.req.valid("param").id);
-    if (!source) throw notFound("progression");
+    const source = await ownedProgression(c, c.req.valid("param").id);
     const id = newId();
     // The same R2 original, under a new delivery URL of its own; the lineage records where it came from.
     // A hosted image is the same picture: the rollback reuses it rather than uploading a copy.

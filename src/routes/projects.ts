@@ -1,5 +1,6 @@
 /** /api/projects: create, list (keyset pages), read, patch. */
-import { getProject, insertProject, listProjects, updateProject } from "../db/projects";
+import { ownedProject, ownerOf } from "../auth/ownership";
+import { insertProject, listProjects, updateProject } from "../db/projects";
 import { decodeCursor } from "../lib/cursor";
 import { notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
@@ -17,7 +18,7 @@ const tags = ["Projects"];
 const listRoute = defineRoute({
   method: "get",
   operationId: "listProjects",
-  security: [],
+  scope: "read",
   path: "/",
   tags,
   summary: "List projects, newest updatedAt first",
@@ -31,7 +32,7 @@ const createProjectRoute = defineRoute({
   path: "/",
   tags,
   summary: "Create a project",
-  security: [{ ApiKey: [] }],
+  scope: "write",
   request: { body: jsonBody(CreateProjectSchema) },
   responses: { 201: jsonResponse(ProjectSchema, "The new project"), ...commonErrors, ...writeErrors },
 });
@@ -39,7 +40,7 @@ const createProjectRoute = defineRoute({
 const getRoute = defineRoute({
   method: "get",
   operationId: "getProject",
-  security: [],
+  scope: "read",
   path: "/{id}",
   tags,
   summary: "Read a project",
@@ -53,7 +54,7 @@ const patchRoute = defineRoute({
   path: "/{id}",
   tags,
   summary: "Update a project's name or description",
-  security: [{ ApiKey: [] }],
+  scope: "write",
   request: { params: IdParamSchema, body: jsonBody(PatchProjectSchema) },
   responses: { 200: jsonResponse(ProjectSchema, "The updated project"), ...commonErrors, ...writeErrors },
 });
@@ -61,7 +62,7 @@ const patchRoute = defineRoute({
 export const projectsRoutes = createRouter()
   .openapi(listRoute, async (c) => {
     const { limit, cursor } = c.req.valid("query");
-    const page = await listProjects(c.env.DB, limit, decodeCursor(cursor));
+    const page = await listProjects(c.env.DB, ownerOf(c), limit, decodeCursor(cursor));
     return c.json({ projects: page.items, nextCursor: page.nextCursor }, 200);
   })
   .openapi(createProjectRoute, async (c) => {
@@ -74,16 +75,15 @@ export const projectsRoutes = createRouter()
       createdAt: now,
       updatedAt: now,
     };
-    await insertProject(c.env.DB, project);
+    await insertProject(c.env.DB, ownerOf(c), project);
     return c.json(project, 201);
   })
   .openapi(getRoute, async (c) => {
-    const project = await getProject(c.env.DB, c.req.valid("param").id);
-    if (!project) throw notFound("project");
-    return c.json(project, 200);
+    return c.json(await ownedProject(c, c.req.valid("param").id), 200);
   })
   .openapi(patchRoute, async (c) => {
-    const project = await updateProject(c.env.DB, c.req.valid("param").id, c.req.valid("json"), Date.now());
+    const id = c.req.valid("param").id;
+    const project = await updateProject(c.env.DB, ownerOf(c), id, c.req.valid("json"), Date.now());
     if (!project) throw notFound("project");
     return c.json(project, 200);
   });

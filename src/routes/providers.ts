@@ -6,7 +6,7 @@ import { ProviderListSchema } from "../schemas/providers";
 const listRoute = defineRoute({
   method: "get",
   operationId: "listProviders",
-  security: [],
+  scope: "read",
   path: "/",
   tags: ["Providers"],
   summary: "The image providers and whether each can run here",

@@ -80,7 +80,7 @@ const errors = {
 const commentRoute = defineRoute({
   method: "post",
   operationId: "createPublicComment",
-  security: [],
+  scope: "public",
   path: "/artifact/{slug}/comments",
   tags,
   summary: "Comment on a review board (optionally pinned at x, y of one of its images)",
@@ -92,7 +92,7 @@ const commentRoute = defineRoute({
 const voteRoute = defineRoute({
   method: "post",
   operationId: "createPublicVote",
-  security: [],
+  scope: "public",
   path: "/artifact/{slug}/votes",
   tags,
   summary: "Vote for an image of a voting deck (one vote per visitor IP per deck)",

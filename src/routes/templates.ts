@@ -1,7 +1,9 @@
 /** PUT /api/templates/:name — store an artifact template (raw HTML) and report its placeholders. */
 import { z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
+import { templateKeyOf } from "../artifacts/render";
 import { analyzeTemplate, extractPlaceholders } from "../artifacts/template";
+import { ownerOf } from "../auth/ownership";
 import { ApiError } from "../lib/errors";
 import type { HonoEnv } from "../lib/hono";
 import { commonErrors, createRouter, defineRoute, jsonResponse, writeErrors } from "../lib/openapi";
@@ -23,7 +25,7 @@ const putRoute = defineRoute({
   path: "/{name}",
   tags: ["Artifacts"],
   summary: "Store a template; placeholders are {{NAME}} with names of [A-Z0-9_]",
-  security: [{ ApiKey: [] }],
+  scope: "write",
   request: {
     params: TemplateNameParamSchema,
     body: {
@@ -48,7 +50,7 @@ templatesRoutes.openapi(putRoute, async (c) => {
   if (html.trim() === "") throw new ApiError("invalid_request", "template: the body is empty");
   const analysis = analyzeTemplate(html);
   if (!analysis.ok) throw new ApiError("invalid_request", `template: ${analysis.reason}`);
-  const key = `templates/${name}.html`;
+  const key = templateKeyOf(ownerOf(c), name);
   const existed = (await c.env.BUCKET.head(key)) !== null;
   await c.env.BUCKET.put(key, html, { httpMetadata: { contentType: "text/html; charset=utf-8" } });
   const stored = { templateR2Key: key, placeholders: extractPlaceholders(html) };

@@ -39,7 +39,10 @@ export type ArtifactOptions = z.infer<typeof ArtifactOptionsSchema>;
 const title = z.string().trim().min(1).max(200);
 const templateKey = z
   .string()
-  .regex(/^templates\/[A-Za-z0-9_-]{1,64}\.html$/, "must be a key returned by PUT /api/templates/:name");
+  .regex(
+    /^templates\/(owners\/[A-Za-z0-9_-]{1,64}\/)?[A-Za-z0-9_-]{1,64}\.html$/,
+    "must be a key returned by PUT /api/templates/:name",
+  );
 
 export const CreateArtifactSchema = z
   .object({

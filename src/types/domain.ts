@@ -41,6 +41,8 @@ export interface JobTask {
 export interface Job {
   id: string;
   projectId: string;
+  /** The project's owner: with sessionId, it addresses the job's stream. */
+  ownerId: string;
   sessionId: string;
   status: JobStatus;
   kind: ImageOpKind;

@@ -129,11 +129,11 @@ export function publishStep(
   log: Logger,
   name: string,
   events: PublishEvent[],
-  job: { id: string; sessionId: string },
+  job: { id: string; ownerId: string; sessionId: string },
 ): Promise<boolean> {
   const identified = events.map((e, i) => ({ ...e, id: e.id ?? eventId(job.id, name, i) }) as PublishEvent);
   return runStep(step, log, name, null, QUICK, async () => {
-    const result = await publishEventBatch(env, job.sessionId, identified);
+    const result = await publishEventBatch(env, job, identified);
     if (!result.ok) throw new NonRetryableError(`invalid event: ${result.message}`);
     return true;
   });

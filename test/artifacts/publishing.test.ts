@@ -43,7 +43,7 @@ const publicPath = (a: ApiArtifact) => new URL(a.publicUrl).pathname;
 
 describe("GET /api/artifacts/types", () => {
   it("lists all sixteen generators with their outputs", async () => {
-    const res = await call("/api/artifacts/types", { key: null });
+    const res = await call("/api/artifacts/types");
     const { types } = (await res.json()) as {
       types: { id: string; name: string; output: string; description: string }[];
     };

@@ -5,7 +5,7 @@ import { takeTokens } from "../../src/durable-objects/token-bucket";
 import { ipBucketActor, publishEvent, sessionActor, takeRateToken } from "../../src/lib/actor";
 import type { AppEnv } from "../../src/lib/env";
 import type { PublishEvent } from "../../src/lib/ws-events";
-import { call, callWithEnv, expectError, KEY } from "../helpers";
+import { asRoot, call, callWithEnv, expectError, KEY } from "../helpers";
 import { type Envelope, openStream } from "../stream-client";
 
 const appEnv = env as unknown as AppEnv;
@@ -19,7 +19,7 @@ const progress = (i: number): PublishEvent => ({
 
 async function publishMany(sessionId: string, n: number, from = 0) {
   for (let i = from; i < from + n; i++) {
-    const result = await publishEvent(appEnv, sessionId, progress(i));
+    const result = await publishEvent(appEnv, asRoot(sessionId), progress(i));
     expect(result.ok).toBe(true);
   }
 }
@@ -32,7 +32,7 @@ describe("fan-out", () => {
     const sessionId = newSession();
     const a = await openStream(sessionId);
     const b = await openStream(sessionId);
-    await publishEvent(appEnv, sessionId, {
+    await publishEvent(appEnv, asRoot(sessionId), {
       type: "queued",
       data: { jobId: "job-1", provider: "local", variantIndex: 0 },
     });
@@ -96,7 +96,7 @@ describe("replay with ?since", () => {
 
   it("keeps the last 1,000 events, pruned on the alarm", async () => {
     const sessionId = newSession();
-    const stub = sessionActor(appEnv, sessionId);
+    const stub = sessionActor(appEnv, asRoot(sessionId));
     await runInDurableObject(stub, async (instance) => {
       for (let i = 0; i < 1005; i++) await instance.publish(sessionId, progress(i));
     });
@@ -127,25 +127,28 @@ describe("heartbeat and limits", () => {
 describe("publishing", () => {
   it("refuses invalid events with the issues", async () => {
     const sessionId = newSession();
-    const bad = await publishEvent(appEnv, sessionId, {
+    const bad = await publishEvent(appEnv, asRoot(sessionId), {
       type: "progress",
       data: { jobId: "j", provider: "local", variantIndex: 0, progress: 2 },
     });
     expect(bad).toMatchObject({ ok: false, message: expect.stringMatching(/^data\.progress: /) });
-    const judge = await sessionActor(appEnv, sessionId).publish(sessionId, {
+    const judge = await sessionActor(appEnv, asRoot(sessionId)).publish(sessionId, {
       type: "judge",
       data: { jobId: "j", provider: "local", variantIndex: 0, judgment: "fail" },
     });
     expect(judge).toMatchObject({ ok: false, message: expect.stringContaining("retrySuggestion") });
-    const unknown = await sessionActor(appEnv, sessionId).publish(sessionId, { type: "exploded", data: {} });
+    const unknown = await sessionActor(appEnv, asRoot(sessionId)).publish(sessionId, {
+      type: "exploded",
+      data: {},
+    });
     expect(unknown.ok).toBe(false);
-    expect(await sessionActor(appEnv, sessionId).stats()).toMatchObject({ events: 0, lastSeq: 0 });
+    expect(await sessionActor(appEnv, asRoot(sessionId)).stats()).toMatchObject({ events: 0, lastSeq: 0 });
   });
 
   it("accepts events on the actor's own POST /_actor/:sessionId and refuses bad ones with 400", async () => {
     const sessionId = newSession();
     const client = await openStream(sessionId);
-    const stub = sessionActor(appEnv, sessionId);
+    const stub = sessionActor(appEnv, asRoot(sessionId));
     const post = (body: string) =>
       stub.fetch(`https://actor/_actor/${sessionId}`, {
         method: "POST",
@@ -180,7 +183,7 @@ describe("publishing", () => {
       body: { type: "queued", data: { jobId: "j" } },
     });
     await expectError(res, 404, "not_found");
-    expect(await sessionActor(appEnv, sessionId).stats()).toMatchObject({ events: 0 });
+    expect(await sessionActor(appEnv, asRoot(sessionId)).stats()).toMatchObject({ events: 0 });
   });
 });
 
@@ -188,7 +191,7 @@ describe("closing cancelled tasks", () => {
   it("publishes the cancellation's events, then drops later events of the closed tasks only", async () => {
     const sessionId = newSession();
     const client = await openStream(sessionId);
-    const stub = sessionActor(appEnv, sessionId);
+    const stub = sessionActor(appEnv, asRoot(sessionId));
     const closed = await stub.closeTasks(
       sessionId,
       "job-c",
@@ -237,7 +240,16 @@ describe("GET /api/stream/:sessionId errors", () => {
     expect(since.error.message).toMatch(/^since: /);
   });
 
-  it("needs no API key (GET)", async () => {
+  it("needs a credential, checked before the actor: no key or a wrong one is 401", async () => {
+    const attempts: Record<string, string>[] = [{}, { "x-api-key": "wrong" }];
+    for (const headers of attempts) {
+      const res = await call(`/api/stream/${newSession()}`, {
+        key: null,
+        headers: { Upgrade: "websocket", ...headers },
+      });
+      expect(res.webSocket).toBeNull();
+      await expectError(res, 401, "unauthorized");
+    }
     const client = await openStream(newSession());
     expect(client.ws.readyState).toBe(WebSocket.OPEN);
   });
@@ -299,7 +311,7 @@ describe("POST /api/dev/sessions/:sessionId/events (development only)", () => {
     expect(await bare.json()).toEqual({ published: 1, lastSeq: null });
     const got = await client.waitFor(3);
     expect(got.map((e) => e.data.progress)).toEqual([0.001, 0.002, 0.003]);
-    expect(await sessionActor(appEnv, sessionId).stats()).toMatchObject({ events: 2, lastSeq: 2 });
+    expect(await sessionActor(appEnv, asRoot(sessionId)).stats()).toMatchObject({ events: 2, lastSeq: 2 });
   });
 
   it("refuses the whole batch when one event is invalid", async () => {
@@ -307,7 +319,7 @@ describe("POST /api/dev/sessions/:sessionId/events (development only)", () => {
     const res = await post(sessionId, { events: [progress(0), { type: "progress", data: {} }] });
     const body = await expectError(res, 400, "invalid_request");
     expect(body.error.message).toMatch(/^events\.1\./);
-    expect(await sessionActor(appEnv, sessionId).stats()).toMatchObject({ events: 0 });
+    expect(await sessionActor(appEnv, asRoot(sessionId)).stats()).toMatchObject({ events: 0 });
   });
 
   it("requires the API key", async () => {

@@ -15,7 +15,7 @@ import type { AppEnv } from "../../src/lib/env";
 import { derivedId } from "../../src/lib/ids";
 import { isTransientPlatformError } from "../../src/lib/transient";
 import { failedOutcome } from "../../src/workflows/steps";
-import { call, createProject, expectError, waitFor } from "../helpers";
+import { asRoot, call, createProject, expectError, waitFor } from "../helpers";
 import { type Envelope, openStream } from "../stream-client";
 
 const appEnv = env as unknown as AppEnv;
@@ -200,9 +200,9 @@ describe("event ids", () => {
       type: "running" as const,
       data: { jobId: "job-x", provider: "local" as const, variantIndex: 0 },
     };
-    expect(await publishEventBatch(appEnv, sessionId, [event])).toMatchObject({ ok: true, seq: 1 });
+    expect(await publishEventBatch(appEnv, asRoot(sessionId), [event])).toMatchObject({ ok: true, seq: 1 });
     expect(
-      await publishEventBatch(appEnv, sessionId, [event, { ...event, id: "job-x/other/0" }]),
+      await publishEventBatch(appEnv, asRoot(sessionId), [event, { ...event, id: "job-x/other/0" }]),
     ).toMatchObject({ ok: true, seq: 2 });
     await waitFor("two frames", async () => (client.envelopes.length >= 2 ? true : undefined));
     await new Promise((r) => setTimeout(r, 100));
@@ -282,8 +282,8 @@ describe("recovery of a job whose workflow is gone", () => {
     const sessionId = session();
     await using stranded = await strandedJob(project.id, sessionId, 120_000);
     const { jobId } = stranded;
-    await publishEventBatch(appEnv, sessionId, [], { watchJob: jobId });
-    const stub = sessionActor(appEnv, sessionId);
+    await publishEventBatch(appEnv, asRoot(sessionId), [], { watchJob: jobId });
+    const stub = sessionActor(appEnv, asRoot(sessionId));
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const row = await appEnv.DB.prepare("SELECT status FROM jobs WHERE id = ?")
       .bind(jobId)

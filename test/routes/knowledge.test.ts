@@ -11,7 +11,7 @@ interface Tip {
 
 describe("GET /api/knowledge", () => {
   it("lists the seeded tips for every provider, 3 to 5 each", async () => {
-    const res = await call("/api/knowledge", { key: null });
+    const res = await call("/api/knowledge");
     expect(res.status).toBe(200);
     const { tips } = (await res.json()) as { tips: Tip[] };
     for (const provider of ["openai", "gemini", "workers", "local"]) {

@@ -1,30 +1,49 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { AppEnv } from "../../src/lib/env";
-import { call, callWithEnv, createProject, expectError, KEY, ROTATED_KEY } from "../helpers";
+import {
+  call,
+  callWithEnv,
+  createKey,
+  createOwner,
+  createProject,
+  expectError,
+  KEY,
+  ROTATED_KEY,
+} from "../helpers";
 
 const appEnv = env as unknown as AppEnv;
 let n = 0;
 const session = () => `prefs-session-${Date.now()}-${n++}`;
 
 describe("GET/PUT /api/preferences", () => {
-  it("stores per-key defaults, separately for each key", async () => {
+  it("stores per-owner defaults: shared by an owner's keys, separate for each owner", async () => {
+    const other = await createOwner();
     const put = await call("/api/preferences", {
       method: "PUT",
+      key: other.key,
       body: { providers: ["local"], variants: 3, autoRetry: 1 },
     });
     expect(put.status).toBe(200);
     expect(await put.json()).toEqual({ providers: ["local"], variants: 3, autoRetry: 1 });
-    expect(await (await call("/api/preferences")).json()).toEqual({
+    const reader = await createKey(["read"], { by: other.key });
+    expect(await (await call("/api/preferences", { key: reader.key })).json()).toEqual({
       providers: ["local"],
       variants: 3,
       autoRetry: 1,
     });
+    // Another owner (the root keys' default owner) does not see them.
     expect(await (await call("/api/preferences", { key: ROTATED_KEY })).json()).toEqual({});
-    // Keyed by a fingerprint, never by the key itself.
+    // Keyed by the owner, never by a key.
     const { keys } = await appEnv.USER_PREFERENCES.list({ prefix: "prefs:" });
-    expect(keys.length).toBeGreaterThan(0);
-    expect(keys.some((k) => k.name.includes(KEY))).toBe(false);
+    expect(keys.map((k) => k.name)).toContain(`prefs:owner:${other.ownerId}`);
+    expect(keys.some((k) => k.name.includes(other.key) || k.name.includes(KEY))).toBe(false);
+    // A read-only key cannot change them.
+    await expectError(
+      await call("/api/preferences", { method: "PUT", key: reader.key, body: {} }),
+      403,
+      "forbidden",
+    );
   });
 
   it("rejects invalid preferences", async () => {

@@ -100,7 +100,7 @@ describe("GET /api/progressions/:id", () => {
   it("returns the contract's shape", async () => {
     const project = await createProject();
     const seeded = await seedProgression(project.id, { aiTags: ["blue"], aiNotes: ["contrast 40"] });
-    const res = await call(`/api/progressions/${seeded.id}`, { key: null });
+    const res = await call(`/api/progressions/${seeded.id}`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toMatchObject({

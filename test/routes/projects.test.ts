@@ -65,7 +65,7 @@ describe("POST /api/projects", () => {
 describe("GET /api/projects/:id", () => {
   it("returns the project", async () => {
     const created = await createProject("Read me", "desc");
-    const res = await call(`/api/projects/${created.id}`, { key: null });
+    const res = await call(`/api/projects/${created.id}`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(created);
   });
@@ -75,11 +75,13 @@ describe("GET /api/projects/:id", () => {
     expect(body.error.message).toBe("project not found");
   });
 
-  it("is open without a key (GET routes need none)", async () => {
-    const created = await createProject();
-    const res = await call(`/api/projects/${created.id}`, { key: "wrong" });
-    expect(res.status).toBe(200);
-    expect(((await res.json()) as ProjectBody).id).toBe(created.id);
+  it("needs a key: none or a wrong one is 401, and the body names no project", async () => {
+    const created = await createProject("Secret launch");
+    for (const key of [null, "wrong"]) {
+      const res = await call(`/api/projects/${created.id}`, { key });
+      const body = await expectError(res, 401, "unauthorized");
+      expect(JSON.stringify(body)).not.toContain("Secret launch");
+    }
   });
 });
 
@@ -154,7 +156,7 @@ describe("GET /api/projects pagination", () => {
     let pages = 0;
     do {
       const qs: string = cursor ? `?limit=4&cursor=${encodeURIComponent(cursor)}` : "?limit=4";
-      const res = await call(`/api/projects${qs}`, { key: null });
+      const res = await call(`/api/projects${qs}`);
       expect(res.status).toBe(200);
       const page = (await res.json()) as ListBody;
       expect(page.projects.length).toBeLessThanOrEqual(4);

@@ -1,7 +1,7 @@
 /** GET /api/providers: each provider, whether it can run here (from configuration only), its op kinds. */
 import { describe, expect, it } from "vitest";
 import { WORKERS_OFFLINE_MESSAGE } from "../../src/adapters/workers/workers.adapter";
-import { call, callWithEnv, expectError } from "../helpers";
+import { call, callWithEnv, expectError, KEY } from "../helpers";
 
 interface Provider {
   id: string;
@@ -17,7 +17,7 @@ const byId = (providers: Provider[]) => Object.fromEntries(providers.map((p) => 
 
 describe("GET /api/providers", () => {
   it("lists every provider, local first; offline only local is ready, the others say why", async () => {
-    const providers = await list(await call("/api/providers", { key: null }));
+    const providers = await list(await call("/api/providers"));
     expect(providers.map((p) => p.id)).toEqual(["local", "openai", "gemini", "workers"]);
     const p = byId(providers);
     expect(p.local).toEqual({
@@ -37,6 +37,7 @@ describe("GET /api/providers", () => {
         await callWithEnv(
           { OPENAI_API_KEY: "sk-test", GEMINI_API_KEY: "g-test", AI_REMOTE: "true" },
           "/api/providers",
+          { headers: { "x-api-key": KEY } },
         ),
       ),
     );
@@ -52,6 +53,7 @@ describe("GET /api/providers", () => {
         await callWithEnv(
           { OPENAI_API_KEY: "sk-secret-1234", OPENAI_BASE_URL: "ftp://nope" },
           "/api/providers",
+          { headers: { "x-api-key": KEY } },
         ),
       ),
     );
@@ -62,8 +64,9 @@ describe("GET /api/providers", () => {
     expect(JSON.stringify(p)).not.toContain("sk-secret-1234");
   });
 
-  it("is open (no key needed, a wrong one is not looked at) and read-only", async () => {
-    expect((await list(await call("/api/providers", { key: "wrong-key" }))).length).toBe(4);
+  it("needs a key like every /api route, and is read-only", async () => {
+    await expectError(await call("/api/providers", { key: "wrong-key" }), 401, "unauthorized");
+    await expectError(await call("/api/providers", { key: null }), 401, "unauthorized");
     await expectError(await call("/api/providers", { method: "POST", body: {} }), 404, "not_found");
   });
 });

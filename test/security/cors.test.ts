@@ -114,7 +114,7 @@ describe("with CORS_ORIGINS", () => {
       const pre = await preflight("/api/projects", origin);
       expect(corsHeaders(pre), origin).toEqual([]);
       expect(pre.status, origin).toBe(404);
-      const read = await callWithEnv(LIST, "/api/projects", { headers: { origin } });
+      const read = await callWithEnv(LIST, "/api/projects", { headers: { origin, "x-api-key": KEY } });
       expect(read.status).toBe(200);
       expect(corsHeaders(read), origin).toEqual([]);
       expect(read.headers.get("vary")).toContain("Origin");

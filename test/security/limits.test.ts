@@ -117,7 +117,7 @@ describe("templates, comments and votes", () => {
 
 async function openSocket(sessionId: string) {
   const res = await exports.default.fetch(
-    new Request(`${BASE}/api/stream/${sessionId}`, { headers: { Upgrade: "websocket" } }),
+    new Request(`${BASE}/api/stream/${sessionId}`, { headers: { Upgrade: "websocket", "x-api-key": KEY } }),
   );
   const ws = res.webSocket;
   if (!ws) throw new Error(`no websocket: ${res.status}`);

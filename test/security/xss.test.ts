@@ -143,7 +143,7 @@ async function seedProject(name: string, description: string, text: string) {
 }
 
 const types = (
-  (await (await call("/api/artifacts/types", { key: null })).json()) as {
+  (await (await call("/api/artifacts/types")).json()) as {
     types: { id: string; output: string }[];
   }
 ).types;
