@@ -5,6 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import { authenticate } from "./auth/middleware";
 import { keysRoutes } from "./auth/routes";
 import { streamTokenRoutes } from "./auth/stream-token-routes";
+import { deletionRoutes } from "./deletion/routes";
 import { devRoutes } from "./dev/routes";
 import { ApiError, errorBody } from "./lib/errors";
 import type { HonoEnv } from "./lib/hono";
@@ -77,6 +78,7 @@ export function createApp({ dev = false }: { dev?: boolean } = {}) {
   app.route("/api/stream", streamRoutes);
   app.route("/api/stream-tokens", streamTokenRoutes);
   app.route("/api/keys", keysRoutes);
+  app.route("/api", deletionRoutes);
   app.route("/mcp", mcpRoutes(app.fetch));
   if (dev) app.route("/api/dev", devRoutes);
 

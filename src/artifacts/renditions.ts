@@ -55,9 +55,15 @@ export const renditionEtag = async (variant: string): Promise<string> => `"${awa
 export const renditionCacheKey = (origin: string, progressionId: string, variant: string): Request =>
   new Request(`${origin}/images/${progressionId}?v=${encodeURIComponent(variant)}`);
 
-/** Where publishing keeps a rendition in R2. */
+/**
+ * Where publishing keeps a rendition in R2: under its original's key, so deleting an image (or a
+ * whole project, `renditions/project/{id}/…`) finds its renditions by prefix.
+ */
 export const storedRenditionKey = async (variant: string): Promise<string> =>
-  `renditions/${await sha256Hex(variant, 16)}`;
+  `${renditionPrefix(variant.slice(0, variant.indexOf("|")))}${await sha256Hex(variant, 16)}`;
+
+/** The R2 prefix of every stored rendition of one original. */
+export const renditionPrefix = (originalKey: string): string => `renditions/${originalKey}/`;
 
 export function renditionHeaders(
   format: OutputFormat,

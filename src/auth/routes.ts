@@ -11,7 +11,7 @@ import { IdParamSchema } from "../schemas/common";
 import { insertKey, listKeys, ownerExists, revokeKey, type StoredKey } from "./keys.db";
 import { principalOf } from "./middleware";
 import { KEY_PREFIX, keyHash } from "./principal";
-import { ApiKeySchema, CreatedKeySchema, CreateKeySchema, KeyListSchema } from "./schemas";
+import { ApiKeySchema, CallerSchema, CreatedKeySchema, CreateKeySchema, KeyListSchema } from "./schemas";
 import { allows } from "./scopes";
 
 const tags = ["Keys"];
@@ -42,6 +42,16 @@ const listRoute = defineRoute({
   summary: "The caller's owner's keys (never their secrets)",
   scope: "admin",
   responses: { 200: jsonResponse(KeyListSchema, "Newest first, revoked ones included"), ...commonErrors },
+});
+
+const selfRoute = defineRoute({
+  method: "get",
+  operationId: "getCurrentKey",
+  path: "/self",
+  tags,
+  summary: "Who is calling: the key's id, owner and scopes (so a client can show only what the key may do)",
+  scope: "read",
+  responses: { 200: jsonResponse(CallerSchema, "The calling key"), ...commonErrors },
 });
 
 const revokeRoute = defineRoute({
@@ -97,6 +107,10 @@ export const keysRoutes = createRouter()
   .openapi(listRoute, async (c) => {
     const keys = await listKeys(c.env.DB, principalOf(c).ownerId);
     return c.json({ keys: keys.map(toApiKey) }, 200);
+  })
+  .openapi(selfRoute, (c) => {
+    const { keyId, ownerId, scopes, root } = principalOf(c);
+    return c.json({ keyId, ownerId, scopes: [...scopes], root }, 200);
   })
   .openapi(revokeRoute, async (c) => {
     const principal = principalOf(c);

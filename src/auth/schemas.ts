@@ -83,3 +83,14 @@ export const StreamTokenSchema = z
     streamUrl: z.string(),
   })
   .openapi("StreamToken");
+
+export const CallerSchema = z
+  .object({
+    keyId: z.string().openapi({ description: "The key's id (root keys: root-<hash prefix>), never the key" }),
+    ownerId: z.string(),
+    scopes: z.array(KeyScopeSchema),
+    root: z
+      .boolean()
+      .openapi({ description: "A root key (API_KEYS): may create owners and change the knowledge base" }),
+  })
+  .openapi("Caller");

@@ -99,8 +99,8 @@ export function insertProgressionStatement(db: D1Database, p: Progression): D1Pr
 }
 
 /**
- * A progression. With `ownerId`, only one of that owner's live projects (another owner's id reads
- * like an unknown one); without it (the workflow, /images, publishing), any.
+ * A progression of a live project (not being deleted). With `ownerId`, only one of that owner's
+ * (another owner's id reads like an unknown one); without it (the workflow, /images, publishing), any.
  */
 export async function getProgression(
   db: D1Database,
@@ -108,7 +108,12 @@ export async function getProgression(
   ownerId?: string,
 ): Promise<Progression | null> {
   const row = await (ownerId === undefined
-    ? db.prepare("SELECT * FROM image_progressions WHERE id = ?").bind(id)
+    ? db
+        .prepare(
+          `SELECT ip.* FROM image_progressions ip JOIN projects p ON p.id = ip.project_id
+           WHERE ip.id = ? AND p.deleted_at IS NULL`,
+        )
+        .bind(id)
     : db
         .prepare(
           `SELECT ip.* FROM image_progressions ip JOIN projects p ON p.id = ip.project_id

@@ -17,6 +17,7 @@ import { newId } from "../lib/ids";
 import { createLogger } from "../lib/logging";
 import { intVar } from "../lib/vars";
 import { type ParsedEvent, PublishEventSchema, SessionIdSchema, SinceSchema } from "../lib/ws-events";
+import { PASS_INTERVAL_MS, runMaintenance } from "../maintenance/run";
 import { ClosedTasks, type TaskRef } from "./closed-tasks";
 import { EVENTS_KEPT, EventLog } from "./event-log";
 import { bucketConfig, type TakeResult, TokenBucket } from "./token-bucket";
@@ -40,6 +41,9 @@ const PRUNE_DELAY_MS = 10_000;
 export type PublishResult =
   | { ok: true; seq: number }
   | { ok: false; message: string; details: { path: (string | number)[]; message: string }[] };
+
+/** Storage key that marks the maintenance actor. */
+const MAINTENANCE_ROLE = "role:maintenance";
 
 /** Sockets one session accepts at once (STREAM_MAX_SOCKETS); past it a socket is closed with 1013. */
 export const MAX_SOCKETS = 1000;
@@ -247,8 +251,28 @@ export class PicassoDurableObject extends DurableObject<AppEnv> {
     this.ctx.abort("evicted on request (development)");
   }
 
-  /** One alarm serves both chores: pruning the log and reconciling watched jobs. */
+  /**
+   * RPC: makes this instance the maintenance actor (src/maintenance/actor.ts) and runs its chores
+   * within `delayMs`. The role is stored, so the alarm knows it after an eviction or a restart.
+   */
+  async wakeMaintenance(delayMs = 0): Promise<void> {
+    if (!(await this.ctx.storage.get<boolean>(MAINTENANCE_ROLE)))
+      await this.ctx.storage.put(MAINTENANCE_ROLE, true);
+    await this.scheduleAlarm(Date.now() + Math.max(0, delayMs));
+  }
+
+  /** One alarm serves both chores: pruning the log and reconciling watched jobs (or, for the maintenance actor, its chores). */
   override async alarm(): Promise<void> {
+    if (await this.ctx.storage.get<boolean>(MAINTENANCE_ROLE)) {
+      let next = Date.now() + PASS_INTERVAL_MS;
+      try {
+        next = await runMaintenance(this.env, Date.now());
+      } catch (err) {
+        log.warn("maintenance.failed", { error: err instanceof Error ? err.message : String(err) });
+      }
+      await this.ctx.storage.setAlarm(next);
+      return;
+    }
     this.pruneScheduled = false;
     const removed = this.events.prune();
     if (removed > 0) log.info("events.pruned", { removed, kept: this.events.count() });
