@@ -36,7 +36,9 @@ try {
       }),
     );
     const sessionId = `bench-job-${Date.now()}-${round}`;
-    const ws = new WebSocket(`${server.base.replace("http", "ws")}/api/stream/${sessionId}`);
+    const ws = new WebSocket(`${server.base.replace("http", "ws")}/api/stream/${sessionId}`, {
+      headers: { "x-api-key": server.key },
+    });
     await new Promise((resolve, reject) => ws.on("open", resolve).on("error", reject));
     const events = [];
     let firstQueuedAt = null;

@@ -70,7 +70,7 @@ try {
     const ms = [];
     for (let i = 0; i < Number(values.requests); i++) {
       const t0 = performance.now();
-      const res = await fetch(url);
+      const res = await fetch(url, { headers: { "x-api-key": server.key } });
       const body = await res.json();
       if (res.status !== 200 || body.progressions.length === 0) throw new Error(`${url}: ${res.status}`);
       ms.push(performance.now() - t0);

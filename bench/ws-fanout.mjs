@@ -24,22 +24,22 @@ const event = (i) => ({
   data: { jobId: "bench", provider: "local", variantIndex: 0, progress: (i + 1) / EVENTS },
 });
 
-async function connectAll(base, sessionId) {
+async function connectAll(base, sessionId, key) {
   const wsBase = base.replace("http", "ws");
   // 25 at a time: hundreds of simultaneous upgrades overflow the local runtime's accept queue.
   const clients = [];
   for (let n = 0; n < CLIENTS; n += 25) {
-    clients.push(...(await connectSome(wsBase, sessionId, Math.min(25, CLIENTS - n))));
+    clients.push(...(await connectSome(wsBase, sessionId, Math.min(25, CLIENTS - n), key)));
   }
   return clients;
 }
 
-function connectSome(wsBase, sessionId, count) {
+function connectSome(wsBase, sessionId, count, key) {
   return Promise.all(
     Array.from({ length: count }, () => {
       // Order is checked on data.progress, which both modes carry (bare frames are not numbered by the log).
       const state = { received: 0, violations: 0, last: 0, done: null };
-      const ws = new WebSocket(`${wsBase}/api/stream/${sessionId}`);
+      const ws = new WebSocket(`${wsBase}/api/stream/${sessionId}`, { headers: { "x-api-key": key } });
       state.finished = new Promise((resolve) => (state.done = resolve));
       ws.on("message", (raw) => {
         const env = JSON.parse(raw.toString());
@@ -60,7 +60,7 @@ function connectSome(wsBase, sessionId, count) {
 
 async function runOnce(server, mode, round) {
   const sessionId = `bench-${mode}-${round}-${Date.now()}`;
-  const clients = await connectAll(server.base, sessionId);
+  const clients = await connectAll(server.base, sessionId, server.key);
   const started = performance.now();
   for (let i = 0; i < EVENTS; i += BATCH) {
     const events = Array.from({ length: Math.min(BATCH, EVENTS - i) }, (_, k) => event(i + k));

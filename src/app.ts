@@ -6,6 +6,7 @@ import { authenticate } from "./auth/middleware";
 import { keysRoutes } from "./auth/routes";
 import { streamTokenRoutes } from "./auth/stream-token-routes";
 import { deletionRoutes } from "./deletion/routes";
+import { devObjectRoutes } from "./dev/objects";
 import { devRoutes } from "./dev/routes";
 import { ApiError, errorBody } from "./lib/errors";
 import type { HonoEnv } from "./lib/hono";
@@ -80,7 +81,10 @@ export function createApp({ dev = false }: { dev?: boolean } = {}) {
   app.route("/api/keys", keysRoutes);
   app.route("/api", deletionRoutes);
   app.route("/mcp", mcpRoutes(app.fetch));
-  if (dev) app.route("/api/dev", devRoutes);
+  if (dev) {
+    app.route("/api/dev", devRoutes);
+    app.route("/api/dev", devObjectRoutes);
+  }
 
   describeApi(app);
   // The rendered reference: Swagger UI from public/docs (same origin), at /docs without a redirect.

@@ -199,7 +199,7 @@ export async function projectJobActivity(
   db: D1Database,
   projectId: string,
   now = Date.now(),
-  recentMs = 60_000,
+  recentMs = 20_000,
 ): Promise<{ unfinished: string[]; recent: string[] }> {
   const { results } = await db
     .prepare("SELECT id, status, heartbeat_at FROM jobs WHERE project_id = ?")

@@ -7,13 +7,14 @@ import WebSocket from "ws";
  * `autoReconnect`, a socket the server drops is reopened with `?since=<last seq>`, as the stream
  * contract tells clients to do; `reconnects` counts how often that happened.
  */
-export function subscriber(base, sessionId, { autoReconnect = false } = {}) {
+export function subscriber(base, sessionId, { autoReconnect = false, key = "bench-key" } = {}) {
   const wsBase = base.replace(/^http/, "ws");
   const sub = { envelopes: [], closes: 0, reconnects: 0, ws: null, closing: false };
   const open = (since) =>
     new Promise((resolve, reject) => {
       const qs = since === undefined ? "" : `?since=${since}`;
-      const ws = new WebSocket(`${wsBase}/api/stream/${sessionId}${qs}`);
+      // Streams need a credential: the key in a header (never in the URL).
+      const ws = new WebSocket(`${wsBase}/api/stream/${sessionId}${qs}`, { headers: { "x-api-key": key } });
       sub.ws = ws;
       ws.on("message", (raw) => {
         const text = raw.toString();
@@ -78,6 +79,7 @@ export function api(base, key) {
     return { status: res.status, json, text, headers: res.headers };
   };
   return {
+    request,
     get: (path) => request("GET", path),
     post: (path, body, headers) => request("POST", path, body, headers),
     async project(name) {

@@ -5,7 +5,14 @@ import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { startDevServer } from "../../bench/dev-server.mjs";
 import { startFaultStub } from "./fault-stub.mjs";
-import { eviction, idempotentBurst, killMidJob, load, providerFaults } from "./scenarios.mjs";
+import {
+  eviction,
+  idempotentBurst,
+  killMidDeletion,
+  killMidJob,
+  load,
+  providerFaults,
+} from "./scenarios.mjs";
 
 const short = process.argv.includes("--short");
 const size = short
@@ -61,6 +68,7 @@ try {
   stub.close();
 }
 await step("kill -9", () => killMidJob((options) => startDevServer(options)));
+await step("kill -9 mid-deletion", () => killMidDeletion((options) => startDevServer(options)));
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
 const cell = (s) => String(s).replaceAll("|", "\\|").replaceAll("\n", " ");

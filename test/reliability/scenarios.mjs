@@ -298,3 +298,110 @@ export async function eviction(server, { subs, batches, perBatch }) {
     },
   ];
 }
+
+/** Rows left in D1 that belong to a project (read straight from the local D1 file). */
+function projectRowsFromD1(persist, projectId, artifactId) {
+  const sql = `SELECT
+    (SELECT COUNT(*) FROM projects WHERE id = '${projectId}') +
+    (SELECT COUNT(*) FROM jobs WHERE project_id = '${projectId}') +
+    (SELECT COUNT(*) FROM image_progressions WHERE project_id = '${projectId}') +
+    (SELECT COUNT(*) FROM project_artifacts WHERE project_id = '${projectId}') +
+    (SELECT COUNT(*) FROM artifacts WHERE id = '${artifactId}') +
+    (SELECT COUNT(*) FROM artifact_views WHERE artifact_id = '${artifactId}') AS n,
+    (SELECT status FROM deletions WHERE id = '${projectId}') AS status`;
+  try {
+    const out = execFileSync(
+      "npx",
+      [
+        "wrangler",
+        "d1",
+        "execute",
+        "picasso-backend",
+        "--local",
+        "--persist-to",
+        persist,
+        "--json",
+        "--command",
+        sql,
+      ],
+      { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
+    );
+    return JSON.parse(out)[0]?.results?.[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * kill -9 of the dev server right after a project deletion was accepted (a finished job, a published
+ * lookbook and a job still running), restart on the same state, nobody asks: the deletion finishes
+ * by itself (the maintenance actor's alarm survives the restart) and leaves no row and no object.
+ */
+export async function killMidDeletion(start) {
+  const persist = ".wrangler/reliability-delete";
+  const vars = { LOCAL_PROVIDER_DELAY_MS: "3000" };
+  let server = await start({ persist, vars });
+  let http = api(server.base, server.key);
+  const project = await http.project("reliability delete");
+  const done = await http.post(`/api/projects/${project}/jobs`, {
+    prompt: "kept until deleted",
+    providers: ["local"],
+    variants: 2,
+    sessionId: sessionId("delete"),
+  });
+  await waitTerminal(http, [done.json.jobId], 60_000);
+  const lookbook = (await http.post(`/api/projects/${project}/artifacts/lookbook`, {})).json;
+  const page = new URL(lookbook.publicUrl).pathname;
+  await fetch(`${server.base}${page}`).then((r) => r.text());
+  const running = await http.post(`/api/projects/${project}/jobs`, {
+    prompt: "still running when deleted",
+    providers: ["local"],
+    variants: 3,
+    sessionId: sessionId("delete"),
+  });
+  const prefixes = [`project/${project}/`, `renditions/project/${project}/`, `artifacts/${lookbook.id}/`];
+  const objects = async () => {
+    let n = 0;
+    for (const prefix of prefixes)
+      n += (await http.get(`/api/dev/objects?prefix=${encodeURIComponent(prefix)}`)).json.count;
+    return n;
+  };
+  const objectsBefore = await objects();
+  const accepted = await http.request("DELETE", `/api/projects/${project}`);
+  const publicAfter = (await fetch(`${server.base}${page}`)).status;
+  await sleep(300);
+  await server.kill9();
+  const restartedAt = Date.now();
+  server = await start({ persist, prepare: false, vars });
+  http = api(server.base, server.key);
+  const finished = await until(
+    "the deletion complete (read from D1, no API call)",
+    async () => {
+      const row = projectRowsFromD1(persist, project, lookbook.id);
+      return row?.status === "complete" ? row : undefined;
+    },
+    180_000,
+    3000,
+  ).catch(() => projectRowsFromD1(persist, project, lookbook.id));
+  const endedAfterS = (Date.now() - restartedAt) / 1000;
+  const objectsAfter = await objects();
+  const publicNow = (await fetch(`${server.base}${page}`)).status;
+  writeFileSync(`${persist}/server.log`, server.output());
+  server.stop();
+  return [
+    {
+      figure:
+        "kill -9 of wrangler dev right after DELETE /api/projects/:id (a finished job, a published lookbook, a job still running), restart on the same state",
+      goal: "202 and the public page 404 at once; the deletion completes by itself within 3 minutes; 0 D1 rows and 0 R2 objects of the project left",
+      measured: `${accepted.status}, public page ${publicAfter}; deletion ${finished?.status ?? "unknown"} after ${endedAfterS.toFixed(0)} s; rows left ${finished?.n ?? "?"}; objects ${objectsBefore} → ${objectsAfter}; public page now ${publicNow} (running job ${running.status})`,
+      pass:
+        accepted.status === 202 &&
+        publicAfter === 404 &&
+        finished?.status === "complete" &&
+        finished?.n === 0 &&
+        objectsBefore > 0 &&
+        objectsAfter === 0 &&
+        publicNow === 404,
+    },
+  ];
+}
