@@ -118,8 +118,16 @@ describe("routing and envelopes", () => {
 });
 
 describe("GET /health", () => {
-  it("reports every binding", async () => {
-    const res = await call("/health", { key: null });
+  it("tells an anonymous caller the status only", async () => {
+    for (const key of [null, "wrong-key"]) {
+      const res = await call("/health", { key });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ ok: true });
+    }
+  });
+
+  it("reports every binding to a caller with a key", async () => {
+    const res = await call("/health");
     expect(res.status).toBe(200);
     const body = (await res.json()) as { ok: boolean; bindings: Record<string, string> };
     expect(body.ok).toBe(true);
@@ -142,7 +150,10 @@ describe("GET /health", () => {
 
   it("reports a missing or failing binding and ok=false", async () => {
     const failingDb = { prepare: () => ({ first: () => Promise.reject(new Error("down")) }) };
-    const res = await callWithEnv({ DB: failingDb, IMAGES: undefined }, "/health", { method: "GET" });
+    const res = await callWithEnv({ DB: failingDb, IMAGES: undefined }, "/health", {
+      method: "GET",
+      headers: { "x-api-key": KEY },
+    });
     const body = (await res.json()) as { ok: boolean; bindings: Record<string, string> };
     expect(body.ok).toBe(false);
     expect(body.bindings.DB).toBe("error");

@@ -7,6 +7,7 @@
  * `unavailable (remote-only)`.
  */
 
+import { resolveKey, rootKeys } from "../auth/principal";
 import { aiAvailable } from "../lib/ai";
 import type { AppEnv } from "../lib/env";
 import { createLogger, describeError } from "../lib/logging";
@@ -89,16 +90,28 @@ const healthRoute = defineRoute({
   path: "/",
   tags: ["Health"],
   summary: "Binding health",
+  description:
+    "Open: anonymous callers get the status only (`{ ok }`, from the critical bindings). With a valid X-Api-Key the answer also names each binding's status.",
   responses: {
-    200: jsonResponse(HealthSchema, "Each binding's status; ok is false when a critical one fails"),
+    200: jsonResponse(HealthSchema, "ok is false when a critical binding fails; bindings only for a valid key"),
   },
 });
 
+/** True when the request carries a valid key (a wrong one is not an error here: /health is open). */
+async function keyed(env: AppEnv, presented: string | undefined): Promise<boolean> {
+  if (!presented) return false;
+  const resolution = await resolveKey(env.DB, rootKeys(env.API_KEYS), presented, Date.now()).catch(() => null);
+  return resolution?.ok === true;
+}
+
 export const healthRoutes = createRouter().openapi(healthRoute, async (c) => {
+  const detailed = await keyed(c.env, c.req.header("x-api-key"));
+  // Anonymous callers learn the status only: the critical probes decide it, nothing else is named.
+  const names = detailed ? Object.keys(probes) : CRITICAL;
   const entries = await Promise.all(
-    Object.entries(probes).map(async ([name, probe]) => [name, await check(name, probe, c.env)] as const),
+    names.map(async (name) => [name, await check(name, probes[name] ?? (() => "ok" as const), c.env)] as const),
   );
   const bindings = Object.fromEntries(entries);
   const ok = CRITICAL.every((name) => bindings[name] === "ok");
-  return c.json({ ok, bindings }, 200);
+  return c.json(detailed ? { ok, bindings } : { ok }, 200);
 });

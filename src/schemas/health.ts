@@ -9,6 +9,9 @@ export type BindingStatus = z.infer<typeof BindingStatusSchema>;
 export const HealthSchema = z
   .object({
     ok: z.boolean(),
-    bindings: z.record(z.string(), BindingStatusSchema),
+    bindings: z
+      .record(z.string(), BindingStatusSchema)
+      .optional()
+      .openapi({ description: "Each binding's status: only for a caller with a valid X-Api-Key" }),
   })
   .openapi("Health");

@@ -322,7 +322,7 @@ describe("transient platform errors", () => {
 
 describe("GET /health", () => {
   it("says what each binding can do here", async () => {
-    const res = await call("/health", { key: null });
+    const res = await call("/health");
     expect(res.status).toBe(200);
     const body = (await res.json()) as { ok: boolean; bindings: Record<string, string> };
     expect(body.ok).toBe(true);
