@@ -1,8 +1,8 @@
 /**
  * Public interaction with published artifacts: comments on review boards and votes on voting decks.
- * Each is accepted only for its own artifact type, rate-limited per client IP (a bucket of its own,
- * apart from job submission's), stored in D1, and followed by a re-render so the page's next load
- * (its cached copy purged) shows it.
+ * Each is accepted only for its own artifact type, rate-limited per client address (IPv6 by its
+ * /64, see src/views/client-key.ts; a bucket of its own, apart from job submission's), stored in D1,
+ * and followed by a re-render so the page's next load (its cached copy purged) shows it.
  */
 import { type ArtifactComment, countComments, insertComment } from "../db/artifact-comments";
 import { castVote, type VoteTally, voteTally } from "../db/artifact-votes";
@@ -13,6 +13,7 @@ import { ApiError } from "../lib/errors";
 import { sha256Hex } from "../lib/hashing";
 import { newId } from "../lib/ids";
 import type { Artifact } from "../types/domain";
+import { clientKey } from "../views/client-key";
 import { loadProjectData } from "./project-data";
 import { optionsOf, publicUrl } from "./render";
 import { boardImages } from "./review-board/generator";
@@ -41,9 +42,12 @@ async function requireArtifact(env: AppEnv, slug: string, type: InteractiveType)
   return artifact;
 }
 
-/** The visitor's own bucket for public writes (`ip:public:<ip>`, apart from job submission's `ip:<ip>`). */
+/**
+ * The visitor's own bucket for public writes (`ip:public:<key>`, apart from job submission's
+ * `ip:<ip>`), keyed by `clientKey`: an IPv6 visitor cannot dodge it by rotating through their /64.
+ */
 async function rateLimit(env: AppEnv, ip: string, cost: number, what: string): Promise<void> {
-  const token = await takeRateToken(env, `public:${ip}`, cost);
+  const token = await takeRateToken(env, `public:${clientKey(ip)}`, cost);
   if (!token.allowed) {
     throw new ApiError(
       "rate_limited",
@@ -120,8 +124,12 @@ export interface VoteOutcome {
   votes: VoteTally;
 }
 
-/** The voter key: a digest of deck and address, so the table never holds an IP address. */
-const voterOf = (artifactId: string, ip: string): Promise<string> => sha256Hex(`vote:${artifactId}:${ip}`);
+/**
+ * The voter key: a digest of deck and client key (an IPv4 address, or an IPv6 /64 prefix), so the
+ * table never holds an address and one IPv6 subscriber votes once however many addresses they use.
+ */
+const voterOf = (artifactId: string, ip: string): Promise<string> =>
+  sha256Hex(`vote:${artifactId}:${clientKey(ip)}`);
 
 export async function vote(
   env: AppEnv,

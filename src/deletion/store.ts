@@ -171,6 +171,9 @@ export function projectRowStatements(
   const own = JSON.stringify(ownArtifacts);
   return [
     db.prepare("DELETE FROM artifact_views WHERE artifact_id IN (SELECT value FROM json_each(?))").bind(own),
+    db
+      .prepare("DELETE FROM artifact_view_daily WHERE artifact_id IN (SELECT value FROM json_each(?))")
+      .bind(own),
     db.prepare("DELETE FROM artifacts WHERE id IN (SELECT value FROM json_each(?))").bind(own),
     db.prepare("DELETE FROM project_artifacts WHERE project_id = ?").bind(projectId),
     db.prepare("DELETE FROM image_progressions WHERE project_id = ?").bind(projectId),
@@ -245,10 +248,11 @@ export function progressionRowStatements(
   ];
 }
 
-/** One artifact's rows (configurations, links, comments and votes cascade; views go here). */
+/** One artifact's rows (configurations, links, comments and votes cascade; raw and daily views go here). */
 export function artifactRowStatements(db: D1Database, artifactId: string): D1PreparedStatement[] {
   return [
     db.prepare("DELETE FROM artifact_views WHERE artifact_id = ?").bind(artifactId),
+    db.prepare("DELETE FROM artifact_view_daily WHERE artifact_id = ?").bind(artifactId),
     db.prepare("DELETE FROM artifacts WHERE id = ?").bind(artifactId),
   ];
 }

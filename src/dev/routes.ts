@@ -181,6 +181,8 @@ export const devRoutes = createRouter()
           country: ["FR", "DE", "US", "JP"][(from + i) % 4] ?? null,
           city: null,
           userAgent: "bench",
+          // A distinct visitor per message: each is one row, as the benchmark counts them.
+          visitor: `bench-${from + i}-${newId()}`,
         } satisfies ViewMessage,
       }));
       await c.env.PICASSO_QUEUE.sendBatch(messages);

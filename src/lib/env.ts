@@ -36,6 +36,8 @@ export interface SecretsAndVars {
   IMAGES_DELIVERY_URL?: string;
   /** How long a JSON request body may take to arrive, in ms (default 10000): slower is a 400. */
   BODY_TIMEOUT_MS?: string;
+  /** Days raw view rows (address, city, user agent) are kept before folding into daily counts (default 90, at least 2). */
+  VIEW_RETENTION_DAYS?: string;
   /** Benchmarks only: share of view-log batches that fail before writing (0..1). */
   VIEW_LOG_FAIL_RATE?: string;
   OPENAI_API_KEY?: string;

@@ -1,12 +1,16 @@
 /**
  * The view-log consumer: validates each message, writes the batch's views in one D1 batch
- * (`ON CONFLICT(id) DO NOTHING`, keyed by the message's view id, so a redelivery never writes a second
- * row), acknowledges each message only after its row is written, and retries with backoff on failure
- * (re-sending messages on their last attempt, so a long D1 outage loses nothing).
+ * (`ON CONFLICT DO NOTHING`: keyed by the message's view id, so a redelivery never writes a second
+ * row, and unique per artifact, visitor and UTC day, so a visitor's repeat view that day writes
+ * nothing either), acknowledges each message only after its row is written, and retries with
+ * backoff on failure (re-sending messages on their last attempt, so a long D1 outage loses nothing).
  */
 import { insertViewStatement } from "../db/views";
 import type { AppEnv } from "../lib/env";
 import { createLogger, describeError } from "../lib/logging";
+import { wakeMaintenance } from "../maintenance/actor";
+import { IDLE_INTERVAL_MS } from "../maintenance/run";
+import { utcDay } from "../views/visitor";
 import { ViewMessageSchema } from "./view-message";
 
 const log = createLogger({ module: "queues/view-log" });
@@ -47,15 +51,23 @@ export async function consumeViews(messages: readonly Message<unknown>[], env: A
         country: v.country,
         city: v.city,
         userAgent: v.userAgent,
+        visitor: v.visitor ?? null,
+        day: utcDay(v.ts),
       }),
     });
   }
   if (valid.length === 0) return;
   try {
     if (injectedFailure(env)) throw new Error("injected D1 failure (VIEW_LOG_FAIL_RATE)");
-    await env.DB.batch(valid.map((v) => v.statement));
+    const results = await env.DB.batch(valid.map((v) => v.statement));
     for (const { message } of valid) message.ack();
-    log.info("views.written", { count: valid.length });
+    const written = results.reduce((sum, r) => sum + (r.meta.changes ?? 0), 0);
+    log.info("views.written", { count: valid.length, written, repeats: valid.length - written });
+    // Views exist, so the retention chore must be scheduled (an alarm already due sooner is kept).
+    if (written > 0)
+      await wakeMaintenance(env, IDLE_INTERVAL_MS).catch((err: unknown) =>
+        log.warn("maintenance.wake_failed", describeError(err)),
+      );
   } catch (err) {
     log.error("views.write_failed", { count: valid.length, ...describeError(err) });
     await retryOrRequeue(

@@ -1,4 +1,7 @@
-/** The view-log queue message: one public page view, sent without delaying the response. */
+/**
+ * The view-log queue message: one public page view, sent without delaying the response, at most
+ * once per visitor, artifact and UTC day (src/views/count-view.ts).
+ */
 import { z } from "zod";
 
 export const ViewMessageSchema = z.object({
@@ -10,6 +13,11 @@ export const ViewMessageSchema = z.object({
   country: z.string().max(8).nullable(),
   city: z.string().max(128).nullable(),
   userAgent: z.string().max(512).nullable(),
+  /**
+   * The salted visitor hash of the view's UTC day (src/views/visitor.ts): the consumer writes one row
+   * per (artifact, visitor, day). Absent in messages sent before it existed: each is one row.
+   */
+  visitor: z.string().min(1).max(64).nullable().optional(),
 });
 export type ViewMessage = z.infer<typeof ViewMessageSchema>;
 

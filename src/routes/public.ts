@@ -1,8 +1,9 @@
 /**
  * Public artifact pages (no key): the rendered content from R2 (through the Cache API) with its
- * content type, short caching with ETag/304, a strict CSP for HTML, and one view message per page
- * served, sent in waitUntil so the response never waits for it. Visitors comment on review boards
- * and vote on voting decks here too (rate-limited per IP, small JSON bodies).
+ * content type, short caching with ETag/304, a strict CSP for HTML, and a view counted once per
+ * visitor, artifact and UTC day (src/views/count-view.ts), in waitUntil so the response never waits
+ * for it. Visitors comment on review boards and vote on voting decks here too (rate-limited per
+ * address, IPv6 per /64; small JSON bodies).
  */
 
 import { z } from "@hono/zod-openapi";
@@ -24,6 +25,7 @@ import {
   VoteResultSchema,
 } from "../schemas/artifacts";
 import { ErrorSchema } from "../schemas/common";
+import { countView } from "../views/count-view";
 
 const SLUG = /^[A-Za-z0-9_-]{10,64}$/;
 /** Carries the artifact id inside the cached copy; never sent to clients. */
@@ -95,7 +97,7 @@ const voteRoute = defineRoute({
   scope: "public",
   path: "/artifact/{slug}/votes",
   tags,
-  summary: "Vote for an image of a voting deck (one vote per visitor IP per deck)",
+  summary: "Vote for an image of a voting deck (one vote per visitor IP per deck; IPv6 per /64)",
   middleware: limitBody(MAX_INTERACTION_BYTES, "Vote"),
   request: { params: SlugParamSchema, body: jsonBody(CreateVoteSchema) },
   responses: {
@@ -132,7 +134,7 @@ for (const kind of ["lookbook", "artifact"] as const) {
     operationId: kind === "lookbook" ? "getPublicLookbook" : "getPublicArtifact",
     summary: `A published ${kind === "lookbook" ? "lookbook" : "artifact of any type"}, as rendered (no key)`,
     description:
-      "The stored content with its own content type, Cache-Control: public, max-age=300, an ETag (If-None-Match → 304) and, for HTML, a Content-Security-Policy. Each page served counts one view.",
+      "The stored content with its own content type, Cache-Control: public, max-age=300, an ETag (If-None-Match → 304) and, for HTML, a Content-Security-Policy. A page served counts one view per visitor (address and user agent) per UTC day.",
     security: [],
     request: { params: SlugParamSchema },
     responses: {
@@ -172,16 +174,6 @@ publicRoutes.get("/:kind{lookbook|artifact}/:slug", async (c) => {
   const etag = headers.get("etag");
   if (etag && c.req.header("if-none-match") === etag) return new Response(null, { status: 304, headers });
 
-  if (artifactId) {
-    const logger = c.get("logger");
-    c.executionCtx.waitUntil(
-      c.env.PICASSO_QUEUE.send(viewMessage(c, artifactId)).catch((err: unknown) => {
-        logger.error("view.enqueue_failed", {
-          artifactId,
-          error: err instanceof Error ? err.message : String(err),
-        });
-      }),
-    );
-  }
+  if (artifactId) c.executionCtx.waitUntil(countView(c.env, viewMessage(c, artifactId), c.get("logger")));
   return new Response(page.body, { status: 200, headers });
 });

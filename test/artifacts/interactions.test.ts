@@ -1,7 +1,8 @@
 /**
  * Comments on review boards and votes on voting decks: stored in D1, escaped on the page, shown on
  * the page's next load (its cached copy purged), rate-limited per IP, accepted only on their own
- * artifact type; votes once per visitor IP per deck; `GET /api/artifacts/:id/votes`.
+ * artifact type; votes once per visitor IP per deck; `GET /api/artifacts/:id/votes`. IPv6 visitors
+ * are keyed by their /64 for both the limit and the vote.
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +10,7 @@ import { COMMENT_COST } from "../../src/artifacts/interactions";
 import { takeRateToken } from "../../src/lib/actor";
 import type { AppEnv } from "../../src/lib/env";
 import { escapeHtml } from "../../src/lib/html";
+import { clientKey } from "../../src/views/client-key";
 import { seedProgression } from "../fixtures";
 import { call, createProject, expectError } from "../helpers";
 
@@ -300,6 +302,34 @@ describe("POST /public/artifact/:slug/votes and GET /api/artifacts/:id/votes", (
     expect((await expectError(limited, 429, "rate_limited")).error.message).toMatch(/^Too many votes/);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     expect(await (await call(`/api/artifacts/${deck.id}/votes`)).json()).toMatchObject({ total: 1 });
+  });
+});
+
+describe("IPv6 visitors are keyed by their /64", () => {
+  it("counts one vote per /64: a rotated address of the same subscriber changes nothing", async () => {
+    const deck = await publish("voting-deck");
+    const [a, b] = [images[0] ?? "", images[1] ?? ""];
+    expect((await voteFor(deck, a, "2001:db8:77:1::1")).status).toBe(201);
+    const rotated = await voteFor(deck, b, "2001:DB8:77:1:ffff:1:2:3");
+    expect(rotated.status).toBe(200);
+    expect(await rotated.json()).toMatchObject({ counted: false, progressionId: a });
+    expect((await voteFor(deck, b, "2001:db8:77:2::1")).status).toBe(201); // another /64
+    expect((await voteFor(deck, b, "::ffff:198.51.100.77")).status).toBe(201);
+    expect((await voteFor(deck, a, "198.51.100.77")).status).toBe(200); // the same IPv4 client
+    expect(await (await call(`/api/artifacts/${deck.id}/votes`)).json()).toEqual({
+      total: 3,
+      byProgression: { [a]: 1, [b]: 2 },
+    });
+  });
+
+  it("shares one rate-limit bucket across a /64", async () => {
+    const board = await publish("review-board");
+    // Empty the /64's bucket (burst 30); a comment costs 3 and a token takes 2 s to come back.
+    const drained = await takeRateToken(appEnv, `public:${clientKey("2001:db8:88:1::1")}`, 30);
+    expect(drained.allowed).toBe(true);
+    const limited = await comment(board, { text: "from a rotated address" }, "2001:db8:88:1:abcd::9");
+    expect((await expectError(limited, 429, "rate_limited")).error.message).toMatch(/^Too many comments/);
+    expect((await comment(board, { text: "another /64" }, "2001:db8:88:2::9")).status).toBe(201);
   });
 });
 
