@@ -59,7 +59,13 @@ export async function resolveKey(
     if (stored.expiresAt !== null && stored.expiresAt <= now) return { ok: false, refusal: "expired" };
     return {
       ok: true,
-      principal: { keyId: stored.id, ownerId: stored.ownerId, scopes: new Set(stored.scopes), root: false },
+      principal: {
+        keyId: stored.id,
+        ownerId: stored.ownerId,
+        scopes: new Set(stored.scopes),
+        root: false,
+        expiresAt: stored.expiresAt,
+      },
       touchKeyId: stored.id,
     };
   }

@@ -88,6 +88,13 @@ export const keysRoutes = createRouter()
     );
     if (beyond.length > 0)
       throw new ApiError("forbidden", `A key cannot give scopes it does not have: ${beyond.join(", ")}`);
+    // A key that expires cannot make one that lives longer (or for ever).
+    const ceiling = principal.expiresAt ?? null;
+    if (ceiling !== null && (body.expiresAt === undefined || body.expiresAt > ceiling))
+      throw new ApiError(
+        "forbidden",
+        `This key expires at ${new Date(ceiling).toISOString()}: the keys it makes must expire by then (give expiresAt)`,
+      );
     const secret = `${KEY_PREFIX}${nanoid(40)}`;
     const key: StoredKey = {
       id: newId(),

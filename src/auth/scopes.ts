@@ -26,6 +26,8 @@ export interface Principal {
   scopes: ReadonlySet<KeyScope>;
   /** A key from the API_KEYS secret. */
   root: boolean;
+  /** When the key stops working (owned keys that expire); keys it makes may not outlive it. */
+  expiresAt?: number | null;
   /** Set when the credential is a stream token: it opens this one session's stream and nothing else. */
   streamSession?: string;
 }

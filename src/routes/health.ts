@@ -93,14 +93,19 @@ const healthRoute = defineRoute({
   description:
     "Open: anonymous callers get the status only (`{ ok }`, from the critical bindings). With a valid X-Api-Key the answer also names each binding's status.",
   responses: {
-    200: jsonResponse(HealthSchema, "ok is false when a critical binding fails; bindings only for a valid key"),
+    200: jsonResponse(
+      HealthSchema,
+      "ok is false when a critical binding fails; bindings only for a valid key",
+    ),
   },
 });
 
 /** True when the request carries a valid key (a wrong one is not an error here: /health is open). */
 async function keyed(env: AppEnv, presented: string | undefined): Promise<boolean> {
   if (!presented) return false;
-  const resolution = await resolveKey(env.DB, rootKeys(env.API_KEYS), presented, Date.now()).catch(() => null);
+  const resolution = await resolveKey(env.DB, rootKeys(env.API_KEYS), presented, Date.now()).catch(
+    () => null,
+  );
   return resolution?.ok === true;
 }
 
@@ -109,7 +114,9 @@ export const healthRoutes = createRouter().openapi(healthRoute, async (c) => {
   // Anonymous callers learn the status only: the critical probes decide it, nothing else is named.
   const names = detailed ? Object.keys(probes) : CRITICAL;
   const entries = await Promise.all(
-    names.map(async (name) => [name, await check(name, probes[name] ?? (() => "ok" as const), c.env)] as const),
+    names.map(
+      async (name) => [name, await check(name, probes[name] ?? (() => "ok" as const), c.env)] as const,
+    ),
   );
   const bindings = Object.fromEntries(entries);
   const ok = CRITICAL.every((name) => bindings[name] === "ok");

@@ -1,5 +1,6 @@
 /** PUT /api/templates/:name — store an artifact template (raw HTML) and report its placeholders. */
 import { z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { templateKeyOf } from "../artifacts/render";
 import { analyzeTemplate, extractPlaceholders } from "../artifacts/template";
@@ -26,6 +27,8 @@ const putRoute = defineRoute({
   tags: ["Artifacts"],
   summary: "Store a template; placeholders are {{NAME}} with names of [A-Z0-9_]",
   scope: "write",
+  // After the scope check (defineRoute puts it first), before the handler reads the body.
+  middleware: [limitBody(MAX_TEMPLATE_BYTES, "Template"), requireHtml] as MiddlewareHandler<HonoEnv>[],
   request: {
     params: TemplateNameParamSchema,
     body: {
@@ -41,10 +44,7 @@ const putRoute = defineRoute({
   },
 });
 
-export const templatesRoutes = createRouter();
-// The size cap and type check run before the handler reads the body.
-templatesRoutes.on("PUT", "/:name", limitBody(MAX_TEMPLATE_BYTES, "Template"), requireHtml);
-templatesRoutes.openapi(putRoute, async (c) => {
+export const templatesRoutes = createRouter().openapi(putRoute, async (c) => {
   const { name } = c.req.valid("param");
   const html = await c.req.text();
   if (html.trim() === "") throw new ApiError("invalid_request", "template: the body is empty");
