@@ -1,15 +1,42 @@
-/** The console's HTTP client: same-origin JSON calls, the API key from localStorage, errors as text. */
+/**
+ * The console's HTTP client: same-origin JSON calls, errors as text. Every call carries X-Api-Key
+ * with the key field's current value (GET included: every /api route needs a key), so what is
+ * typed is what is used; there is no separate save step. The key is remembered in localStorage
+ * once the server accepted it.
+ */
 
 const KEY_STORAGE = "picasso.apiKey";
 
-/** The saved API key, or "" when none was entered yet. */
+let keyField = null;
+let unauthorized = () => {};
+
+/** The remembered API key, or "" when none was accepted yet in this browser. */
 export function savedKey() {
   return localStorage.getItem(KEY_STORAGE) ?? "";
 }
 
-/** Keeps the key in this browser only (localStorage of this origin). */
+/** Remembers the key in this browser only (localStorage of this origin). */
 export function saveKey(key) {
   localStorage.setItem(KEY_STORAGE, key);
+}
+
+/** Forgets the remembered key. */
+export function forgetKey() {
+  localStorage.removeItem(KEY_STORAGE);
+}
+
+/**
+ * `field` is the key input: its value is read on every request. `onUnauthorized(failure)` runs on a
+ * 401 answered to the key that is still in the field (a stale key's 401 is not news).
+ */
+export function useKeyField(field, onUnauthorized) {
+  keyField = field;
+  unauthorized = onUnauthorized;
+}
+
+/** The key as typed right now (trimmed). */
+export function currentKey() {
+  return String(keyField?.value ?? "").trim();
 }
 
 /** An API failure with the contract's error code and message. */
@@ -22,12 +49,14 @@ export class ApiFailure extends Error {
 }
 
 /**
- * Calls the API. `body` is sent as JSON; writes carry X-Api-Key. Resolves with the parsed JSON,
- * rejects with an ApiFailure whose message is the server's own.
+ * Calls the API. `body` is sent as JSON. Resolves with the parsed JSON, rejects with an ApiFailure
+ * whose message is the server's own. `options.key` overrides the field's key (the key check);
+ * `options.quiet` skips the 401 hook.
  */
-export async function api(method, path, body) {
+export async function api(method, path, body, options = {}) {
+  const key = options.key ?? currentKey();
   const headers = { Accept: "application/json" };
-  if (method !== "GET") headers["X-Api-Key"] = savedKey();
+  if (key) headers["X-Api-Key"] = key;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const res = await fetch(path, {
     method,
@@ -43,7 +72,13 @@ export async function api(method, path, body) {
   }
   if (!res.ok) {
     const error = json?.error;
-    throw new ApiFailure(res.status, error?.code ?? "error", error?.message ?? `HTTP ${res.status}`);
+    const failure = new ApiFailure(
+      res.status,
+      error?.code ?? "error",
+      error?.message ?? `HTTP ${res.status}`,
+    );
+    if (res.status === 401 && !options.quiet && key === currentKey()) unauthorized(failure);
+    throw failure;
   }
   return json;
 }

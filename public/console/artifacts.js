@@ -1,6 +1,7 @@
-/** Publishing: the lookbook button, a picker for every other type, links, and views by country. */
+/** Publishing: the lookbook button, a picker for every other type, links, Delete, and views by country. */
 import { api, describe } from "./api.js";
-import { byId, el, say } from "./dom.js";
+import { confirmAction } from "./confirm.js";
+import { byId, el, focusIfLost, say } from "./dom.js";
 
 let projectOf = () => "";
 
@@ -13,15 +14,18 @@ function bars(byCountry, total) {
     `Views by country: ${rows.map(([cc, n]) => `${cc} ${n}`).join(", ") || "none"}`,
   );
   chart.replaceChildren(
-    ...rows.map(([country, n]) =>
-      el(
+    ...rows.map(([country, n]) => {
+      const bar = el("span", { class: "bar" });
+      // CSSOM, not a style attribute: the CSP allows styles from console.css only.
+      bar.style.width = `${Math.max(4, (n / max) * 100)}%`;
+      return el(
         "div",
         { class: "bar-row" },
         el("span", { class: "cc", text: country }),
-        el("span", { class: "bar", style: `width: ${Math.max(4, (n / max) * 100)}%` }),
+        bar,
         el("span", { class: "n", text: String(n) }),
-      ),
-    ),
+      );
+    }),
   );
   say("views-status", `${total} view(s)${rows.length ? "" : " (no country recorded yet)"}.`);
 }
@@ -36,13 +40,31 @@ async function refreshViews(artifact) {
   }
 }
 
+async function deleteArtifact(artifact, node) {
+  const sure = await confirmAction({
+    title: `Delete “${artifact.title}”?`,
+    message: `This ${artifact.type} and its public page are removed at once; its link stops working. This cannot be undone.`,
+    action: "Delete artifact",
+  });
+  if (!sure) return say("publish-status", "Nothing was deleted.");
+  try {
+    await api("DELETE", `/api/artifacts/${artifact.id}`);
+    node.remove();
+    say("publish-status", `Deleted “${artifact.title}”: its public page is gone.`);
+    focusIfLost(byId("h-publish"));
+  } catch (err) {
+    say("publish-status", describe(err), true);
+  }
+}
+
 function listed(artifact) {
   const missing = artifact.missingPlaceholders?.length
     ? ` — draft until filled: ${artifact.missingPlaceholders.join(", ")}`
     : "";
-  return el(
+  const name = `${artifact.title} (${artifact.type})`;
+  const node = el(
     "li",
-    {},
+    { dataset: { id: artifact.id } },
     artifact.status === "published"
       ? el("a", {
           href: artifact.publicUrl,
@@ -52,8 +74,22 @@ function listed(artifact) {
         })
       : el("span", { text: `${artifact.title} (${artifact.type})` }),
     el("span", { class: "hint", text: ` ${artifact.status}${missing} ` }),
-    el("button", { type: "button", onclick: () => refreshViews(artifact), text: "Views" }),
+    el("button", {
+      type: "button",
+      "aria-label": `Views of ${name}`,
+      onclick: () => refreshViews(artifact),
+      text: "Views",
+    }),
+    " ",
+    el("button", {
+      type: "button",
+      class: "danger",
+      "aria-label": `Delete ${name}`,
+      onclick: () => deleteArtifact(artifact, node),
+      text: "Delete",
+    }),
   );
+  return node;
 }
 
 async function publish(type) {
@@ -77,11 +113,23 @@ async function publish(type) {
   }
 }
 
-/** Fills the type picker from the registry (new generators appear by themselves) and wires the buttons. */
-export async function initArtifacts(projectId) {
+/** Wires the buttons; `projectId()` names the current project. */
+export function initArtifacts(projectId) {
   projectOf = projectId;
   byId("publish-lookbook").addEventListener("click", () => publish("lookbook"));
   byId("publish-other").addEventListener("click", () => publish(String(byId("artifact-type").value)));
+}
+
+/** Clears what belongs to the previous key's owner. */
+export function resetArtifacts() {
+  byId("artifacts").replaceChildren();
+  byId("views-chart").replaceChildren();
+  say("publish-status", "");
+  say("views-status", "Publish an artifact, then refresh its views.");
+}
+
+/** Fills the type picker from the registry (new generators appear by themselves). */
+export async function loadArtifactTypes() {
   try {
     const { types } = await api("GET", "/api/artifacts/types");
     byId("artifact-type").replaceChildren(

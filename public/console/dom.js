@@ -31,3 +31,15 @@ export function say(id, text, error = false) {
   node.textContent = text;
   node.classList.toggle("error", error);
 }
+
+/** After the focused element was removed (a deleted item's button), moves focus to `fallback`. */
+export function focusIfLost(fallback) {
+  const active = document.activeElement;
+  if (!active || active === document.body || !active.isConnected) fallback.focus();
+}
+
+/** Epoch ms as a short local date and time; `empty` when there is none. */
+export function when(ms, empty = "—") {
+  if (ms === null || ms === undefined) return empty;
+  return new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}

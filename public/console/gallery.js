@@ -1,7 +1,11 @@
-/** The project's images with filters, each image's lineage, Roll back and Continue from here. */
+/**
+ * The project's images with filters, each image's lineage, Roll back, Continue from here and
+ * Delete. Buttons that change something carry data-needs="write": a read-only key does not see them.
+ */
 import { api, describe } from "./api.js";
-import { byId, el, say } from "./dom.js";
-import { setContinueFrom } from "./jobs.js";
+import { confirmAction } from "./confirm.js";
+import { byId, el, focusIfLost, say } from "./dom.js";
+import { continuingFrom, setContinueFrom } from "./jobs.js";
 
 let projectOf = () => "";
 
@@ -66,11 +70,32 @@ async function rollBack(p) {
   }
 }
 
+async function deleteImage(p, node) {
+  const sure = await confirmAction({
+    title: "Delete this image?",
+    message: `“${p.prompt.slice(0, 120)}” (${p.provider}) is removed from the project and its history. This cannot be undone.`,
+    action: "Delete image",
+  });
+  if (!sure) return say("gallery-status", "Nothing was deleted.");
+  try {
+    await api("DELETE", `/api/progressions/${p.id}`);
+    node.remove();
+    if (continuingFrom()?.id === p.id) setContinueFrom(null);
+    byId("lineage").hidden = true;
+    const left = byId("gallery").children.length;
+    say("gallery-status", `Image deleted. ${left ? `${left} image(s) left.` : "No images left."}`);
+    focusIfLost(byId("h-gallery"));
+  } catch (err) {
+    say("gallery-status", describe(err), true);
+  }
+}
+
 function item(p) {
   const notes = p.aiNotes.length ? p.aiNotes.join(" · ") : "";
-  return el(
+  const label = `image “${p.prompt.slice(0, 40)}” (${p.provider})`;
+  const node = el(
     "li",
-    { class: "image", dataset: { judgment: p.judgment ?? "none" } },
+    { class: "image", dataset: { judgment: p.judgment ?? "none", id: p.id } },
     thumb(p, 320),
     el("p", { class: "prompt", text: p.prompt }),
     el("p", { class: "hint", text: verdictText(p) }),
@@ -79,10 +104,24 @@ function item(p) {
       "div",
       { class: "actions" },
       el("button", { type: "button", onclick: () => showLineage(p), text: "Lineage" }),
-      el("button", { type: "button", onclick: () => rollBack(p), text: "Roll back" }),
-      el("button", { type: "button", onclick: () => setContinueFrom(p), text: "Continue from here" }),
+      el("button", { type: "button", "data-needs": "write", onclick: () => rollBack(p), text: "Roll back" }),
+      el("button", {
+        type: "button",
+        "data-needs": "write",
+        onclick: () => setContinueFrom(p),
+        text: "Continue from here",
+      }),
+      el("button", {
+        type: "button",
+        class: "danger",
+        "data-needs": "write",
+        "aria-label": `Delete ${label}`,
+        onclick: () => deleteImage(p, node),
+        text: "Delete",
+      }),
     ),
   );
+  return node;
 }
 
 /** Reloads the gallery with the filter form's values. */
@@ -109,6 +148,13 @@ export async function loadGallery() {
   } catch (err) {
     say("gallery-status", describe(err), true);
   }
+}
+
+/** Clears what belongs to the previous key's owner. */
+export function resetGallery() {
+  byId("gallery").replaceChildren();
+  byId("lineage").hidden = true;
+  say("gallery-status", "");
 }
 
 /** Wires the filters; `projectId()` names the current project. */

@@ -8,6 +8,7 @@ const STATUS_WORDS = { queued: "queued", running: "running", complete: "complete
 
 const cards = new Map();
 let currentJob = null;
+let jobProject = null;
 let continueFrom = null;
 let onJobEnded = () => {};
 
@@ -34,7 +35,7 @@ export function renderProviders(providers) {
       const note = noteFor(known.get(id));
       return el(
         "div",
-        { class: "provider" },
+        { class: "check" },
         el("input", {
           type: "checkbox",
           id: `p-${id}`,
@@ -49,6 +50,9 @@ export function renderProviders(providers) {
     }),
   );
 }
+
+/** The progression the next job continues from, or null. */
+export const continuingFrom = () => continueFrom;
 
 /** The next job continues from this progression (its image is the start image of edits). */
 export function setContinueFrom(progression) {
@@ -132,6 +136,27 @@ export function applyEvent(envelope) {
   }
 }
 
+/** Clears what belongs to the previous key's owner (its session is another stream). */
+export function resetJobs() {
+  cards.clear();
+  currentJob = null;
+  jobProject = null;
+  byId("tasks").replaceChildren();
+  setContinueFrom(null);
+  say("job-status", "");
+  say("stream-status", "");
+}
+
+/** A deleted project's job cards go with it. */
+export function projectDeleted(id) {
+  if (jobProject !== id) return;
+  cards.clear();
+  currentJob = null;
+  jobProject = null;
+  byId("tasks").replaceChildren();
+  say("job-status", "The last job's project was deleted.");
+}
+
 /** Wires the job form: `projectId()` names the target, `ended(jobId)` runs when a job finishes. */
 export function initJobs(projectId, ended) {
   onJobEnded = ended;
@@ -156,6 +181,7 @@ export function initJobs(projectId, ended) {
     try {
       const job = await api("POST", `/api/projects/${project}/jobs`, body);
       currentJob = job.jobId;
+      jobProject = project;
       byId("tasks").replaceChildren();
       cards.clear();
       for (const t of job.tasks) card({ jobId: job.jobId, ...t });

@@ -1,7 +1,11 @@
 /**
- * The session's live stream: one WebSocket to /api/stream/:sessionId that reconnects after a drop
- * with ?since=<last seq>, so the actor replays what was missed (no gap, no duplicate).
+ * The session's live stream: one WebSocket to /api/stream/:sessionId. A browser cannot put
+ * X-Api-Key on a WebSocket and the key never goes in a URL, so every connection first asks
+ * POST /api/stream-tokens for a short-lived token bound to this session, and opens
+ * `?token=<token>`; after a drop it asks for a fresh token and reconnects with `&since=<last seq>`,
+ * so the actor replays what was missed (no gap, no duplicate).
  */
+import { ApiFailure, api, describe } from "./api.js";
 
 const SESSION_STORAGE = "picasso.sessionId";
 const SEQ_STORAGE = "picasso.lastSeq";
@@ -19,32 +23,68 @@ export function sessionId() {
   return id;
 }
 
-/**
- * Opens the stream and keeps it open. `onEvent(envelope)` gets every event once, in seq order;
- * `onState(text)` gets "connecting…", "live", "reconnecting in 2 s…".
- */
-export function openStream(onEvent, onState) {
-  const id = sessionId();
-  let lastSeq = Number(localStorage.getItem(`${SEQ_STORAGE}.${id}`) ?? "0") || 0;
-  let backoff = 500;
-  let socket = null;
-  let heartbeat = 0;
+let active = null;
 
-  const connect = () => {
-    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const url = `${scheme}//${location.host}/api/stream/${id}${lastSeq > 0 ? `?since=${lastSeq}` : ""}`;
+/** Closes the stream for good (the key was refused or changed owner). */
+export function stopStream() {
+  if (!active) return;
+  active.stopped = true;
+  clearTimeout(active.retry);
+  clearInterval(active.heartbeat);
+  active.socket?.close(1000, "closed by the console");
+  active = null;
+}
+
+/**
+ * Opens the stream of `ownerId`'s session (sessions belong to an owner: the same id under another
+ * owner is another stream) and keeps it open until stopStream(). `onEvent(envelope)` gets every
+ * event once, in seq order; `onState(text)` gets "connecting…", "live", "reconnecting in 2 s…".
+ */
+export function startStream(ownerId, onEvent, onState) {
+  stopStream();
+  const id = sessionId();
+  const seqKey = `${SEQ_STORAGE}.${ownerId}.${id}`;
+  const self = { stopped: false, socket: null, retry: 0, heartbeat: 0 };
+  active = self;
+  let lastSeq = Number(localStorage.getItem(seqKey) ?? "0") || 0;
+  let backoff = 500;
+
+  const later = (why) => {
+    if (self.stopped) return;
+    const wait = backoff;
+    backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+    onState(`${why}: reconnecting in ${Math.round(wait / 100) / 10} s…`);
+    self.retry = setTimeout(connect, wait);
+  };
+
+  async function connect() {
+    if (self.stopped) return;
     onState(lastSeq > 0 ? `connecting (catching up after event ${lastSeq})…` : "connecting…");
-    socket = new WebSocket(url);
+    let token;
+    try {
+      ({ token } = await api("POST", "/api/stream-tokens", { sessionId: id }));
+    } catch (err) {
+      if (self.stopped) return;
+      // A refused key brings the key prompt back (api.js); retrying with it would not help.
+      if (err instanceof ApiFailure && (err.status === 401 || err.status === 403))
+        return onState(`stopped: ${describe(err)}`);
+      return later(`no stream token (${describe(err)})`);
+    }
+    if (self.stopped) return;
+    const base = `${location.origin.replace(/^http/, "ws")}/api/stream/${encodeURIComponent(id)}`;
+    const url = `${base}?token=${encodeURIComponent(token)}${lastSeq > 0 ? `&since=${lastSeq}` : ""}`;
+    const socket = new WebSocket(url);
+    self.socket = socket;
     socket.addEventListener("open", () => {
       backoff = 500;
       onState("live");
-      heartbeat = setInterval(
-        () => socket?.readyState === WebSocket.OPEN && socket.send("ping"),
+      self.heartbeat = setInterval(
+        () => socket.readyState === WebSocket.OPEN && socket.send("ping"),
         HEARTBEAT_MS,
       );
     });
     socket.addEventListener("message", (message) => {
-      if (message.data === "pong") return;
+      if (self.stopped || message.data === "pong") return;
       let envelope;
       try {
         envelope = JSON.parse(message.data);
@@ -53,16 +93,13 @@ export function openStream(onEvent, onState) {
       }
       if (typeof envelope?.seq !== "number" || envelope.seq <= lastSeq) return;
       lastSeq = envelope.seq;
-      localStorage.setItem(`${SEQ_STORAGE}.${id}`, String(lastSeq));
+      localStorage.setItem(seqKey, String(lastSeq));
       onEvent(envelope);
     });
     socket.addEventListener("close", () => {
-      clearInterval(heartbeat);
-      const wait = backoff;
-      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-      onState(`disconnected: reconnecting in ${Math.round(wait / 100) / 10} s…`);
-      setTimeout(connect, wait);
+      clearInterval(self.heartbeat);
+      later("disconnected");
     });
-  };
+  }
   connect();
 }
