@@ -41,11 +41,11 @@ try {
     })
   ).body;
   for (let i = 0; i < 240; i++) {
-    const s = await (await fetch(`${server.base}/api/jobs/${job.jobId}`)).json();
+    const s = await (await fetch(`${server.base}/api/jobs/${job.jobId}`, { headers })).json();
     if (s.finishedAt) break;
     await new Promise((r) => setTimeout(r, 250));
   }
-  const types = (await (await fetch(`${server.base}/api/artifacts/types`)).json()).types;
+  const types = (await (await fetch(`${server.base}/api/artifacts/types`, { headers })).json()).types;
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: [
