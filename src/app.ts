@@ -27,6 +27,7 @@ import { providersRoutes } from "./routes/providers";
 import { publicRoutes } from "./routes/public";
 import { streamRoutes } from "./routes/stream";
 import { templatesRoutes } from "./routes/templates";
+import { uploadsRoutes } from "./uploads/routes";
 
 /** The policy of static HTML (public/_headers says the same for files the assets layer serves). */
 export const STATIC_CSP =
@@ -71,6 +72,7 @@ export function createApp({ dev = false }: { dev?: boolean } = {}) {
   app.route("/api", progressionsRoutes);
   app.route("/api", artifactsRoutes);
   app.route("/api/templates", templatesRoutes);
+  app.route("/api/uploads", uploadsRoutes);
   app.route("/images", imagesRoutes);
   app.route("/public", publicRoutes);
   app.route("/api/knowledge", knowledgeRoutes);

@@ -257,21 +257,21 @@ describe("POST /api/projects/:id/jobs with startImageUrl", () => {
     expect(await progression(progressionId)).toMatchObject({ id: progressionId, startImageUrl: url });
   });
 
-  it("uses the URL as the start image when a parent is given too; the parent keeps the lineage", async () => {
+  it("refuses a URL and a parent together (at most one start), fetching and keeping nothing", async () => {
     const project = await createProject("Ingest lineage");
     const parent = await untilFinished(await jobIdOf(await submit(project.id, { prompt: "a red barn" })));
     expect(parent).toEqual(expect.any(String));
-    const url = fixture("/image.jpg");
-    const body = {
+    const res = await submit(project.id, {
       prompt: "the barn in winter",
       kind: "variation",
       parentProgressionId: parent,
-      startImageUrl: url,
-    };
-    const jobId = await jobIdOf(await submit(project.id, body));
-    expect(await jobRow(jobId)).toEqual({ url, key: `project/${project.id}/jobs/${jobId}/start`, parent });
-    const child = await untilFinished(jobId);
-    expect(await progression(child)).toMatchObject({ startImageUrl: url, parentProgressionId: parent });
+      startImageUrl: fixture("/image.jpg"),
+    });
+    const body = await expectError(res, 400, "invalid_request");
+    expect(body.error.message).toContain(
+      "at most one of startImageUrl, startImageUploadId, parentProgressionId",
+    );
+    expect((await storedKeys(project.id)).filter((k) => k.endsWith("/start"))).toEqual([]);
   });
 
   it.each([

@@ -1,7 +1,7 @@
 /** The offline `local` provider through the real local Images binding: PNGs, determinism, edits, knobs. */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { injectsFailure, localAdapter } from "../src/adapters/local/local.adapter";
+import { injectsFailure, LOCAL_MODEL, localAdapter } from "../src/adapters/local/local.adapter";
 import { COLOR_WORDS, paletteFor } from "../src/adapters/local/palette";
 import { CAPTION_LENGTH, captionLines, renderSvg } from "../src/adapters/local/render-svg";
 import { createRandom, hashString } from "../src/adapters/local/seeded-random";
@@ -135,10 +135,12 @@ describe("localAdapter", () => {
     });
     expect(result.providerMeta).toMatchObject({
       mode: "offline",
-      model: "local-svg-v2",
+      model: LOCAL_MODEL,
       width: 512,
       height: 512,
     });
+    // Without a spec the variant index is what varies the image: it is the reported seed.
+    expect(result.report).toEqual({ width: 512, height: 512, seed: 0, model: LOCAL_MODEL, warnings: [] });
     expect(result.providerMeta.seed).toMatch(/^[0-9a-f]{8}$/);
     expect(result.providerMeta.latencyMs).toEqual(expect.any(Number));
   });
@@ -178,6 +180,7 @@ describe("localAdapter", () => {
         height: side,
       });
       expect(fromRed.providerMeta, kind).toMatchObject({ width: side, height: side, mode: "offline" });
+      expect(fromRed.report, kind).toMatchObject({ width: side, height: side, seed: 1, model: LOCAL_MODEL });
       expect(fromRedAgain.bytes, kind).toEqual(fromRed.bytes);
       expect(fromBlue.bytes, kind).not.toEqual(fromRed.bytes);
       // The start image dominates: a red start stays red on average, a blue one blue.

@@ -11,12 +11,12 @@ import { BASE, call, callWithEnv, expectError, KEY, ROTATED_KEY } from "./helper
 
 const TOOLS = (
   "cancel_job create_artifact create_project generate_images get_job list_artifact_types " +
-  "list_progressions list_projects rollback_progression view_progression"
+  "list_progressions list_projects rollback_progression upload_image view_progression"
 ).split(" ");
 /** generate_images' own arguments: the REST body's fields (minus sessionId) plus three of its own. */
 const GENERATE_ARGS = (
   "projectId prompt providers variants kind startImageUrl parentProgressionId autoRetry sessionId " +
-  "idempotencyKey"
+  "idempotencyKey startImageUploadId aspectRatio seed negativePrompt strength models maskUploadId outpaint upscale"
 ).split(" ");
 
 const open: Client[] = [];

@@ -1,6 +1,7 @@
 /** The provider contract: every image provider is an adapter with honest `supports` and one `run`. */
 import type { AppEnv } from "../lib/env";
 import type { ImageOpKind, ProviderId } from "../lib/vocabulary";
+import type { GenerationReport, GenerationSpec, ProviderCapabilities } from "./params";
 
 export { IMAGE_OP_KINDS, type ImageOpKind } from "../lib/vocabulary";
 
@@ -11,6 +12,8 @@ export interface ImageOp {
   prompt: string;
   variantIndex: number;
   startImage?: { bytes: Uint8Array; contentType: string };
+  /** The generation parameters of this task (src/adapters/params.ts); absent in older callers. */
+  spec?: GenerationSpec;
 }
 
 export interface ProviderResult {
@@ -18,6 +21,8 @@ export interface ProviderResult {
   contentType: "image/png" | "image/jpeg" | "image/webp" | "image/gif";
   /** Model, latency, revised prompt…; always `mode: 'offline' | 'live'`. */
   providerMeta: { mode: "offline" | "live"; [key: string]: unknown };
+  /** Size, seed, model, usage and warnings of the call (filled by every adapter). */
+  report?: GenerationReport;
 }
 
 export interface ProviderAdapter {
@@ -28,6 +33,8 @@ export interface ProviderAdapter {
    * setting, the AI binding outside a deployment), or null when it can. Reads configuration only.
    */
   unavailable(env: AppEnv): string | null;
+  /** Per parameter native | approximate | unsupported, its models and sizes (published by GET /api/providers). */
+  capabilities?: ProviderCapabilities;
   run(op: ImageOp, env: AppEnv): Promise<ProviderResult>;
 }
 

@@ -3,6 +3,8 @@ import { z } from "zod";
 import type { AppEnv, SecretsAndVars } from "../lib/env";
 import { sniffImageType } from "../lib/image-type";
 import type { ProviderId } from "../schemas/common";
+import { imageSize, PixelError } from "./mask";
+import type { GenerationReport, Parameter, ParamWarning } from "./params";
 import { type ImageOpKind, ProviderError, type ProviderResult } from "./provider.types";
 
 /** Default per-call timeout of a live provider (`PROVIDER_TIMEOUT_MS`). */
@@ -189,4 +191,100 @@ const EDIT_INSTRUCTIONS: Record<Exclude<ImageOpKind, "generate">, string> = {
  */
 export function editPrompt(kind: ImageOpKind, prompt: string): string {
   return kind === "generate" ? prompt : `${EDIT_INSTRUCTIONS[kind]}: ${prompt}`;
+}
+
+/** The approximations one call made, each said once in plain words (the task's `warnings`). */
+export class Approximations {
+  readonly warnings: ParamWarning[] = [];
+
+  constructor(private readonly provider: LiveProviderId) {}
+
+  add(parameter: Parameter, message: string): void {
+    this.warnings.push({ provider: this.provider, parameter, message });
+  }
+}
+
+/** The report of a call: the size read from the returned image's own header, and what was sent. */
+export function buildReport(
+  provider: LiveProviderId,
+  bytes: Uint8Array,
+  sent: Omit<GenerationReport, "width" | "height">,
+): GenerationReport {
+  const size = imageSize(bytes);
+  if (!size) {
+    throw new ProviderError(`${provider} returned an image whose header gives no size`, { retryable: false });
+  }
+  return { width: size.width, height: size.height, ...sent };
+}
+
+/** A negative prompt folded into the prompt, for models that take none. */
+export const withAvoid = (prompt: string, negative: string): string => `${prompt}\n\nAvoid: ${negative}`;
+
+/** What a prompt says for `strength` where no parameter can (0 = stay close, 1 = depart freely). */
+export const strengthInstruction = (strength: number): string =>
+  strength < 0.5
+    ? "Stay close to the original image: change only what the request needs."
+    : "The result may depart freely from the original image.";
+
+/**
+ * The model of a call: the job's choice (one the adapter publishes, or the configured default),
+ * else the configured default. Anything else fails at once (the door should have refused it).
+ */
+export function chooseModel(
+  provider: LiveProviderId,
+  requested: string | undefined,
+  configured: string,
+  offered: readonly string[],
+): string {
+  if (requested === undefined || requested === configured || offered.includes(requested)) {
+    return requested ?? configured;
+  }
+  throw new ProviderError(
+    `${provider} has no model '${requested.slice(0, 100)}' (it offers ${offered.join(", ")})`,
+    {
+      retryable: false,
+    },
+  );
+}
+
+/** The item whose width/height ratio is nearest `ratio` (on a log scale, so 2:1 and 1:2 are as far from 1:1). */
+export function nearestRatio<T>(items: readonly T[], ratio: number, ratioOfItem: (item: T) => number): T {
+  let best = items[0];
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const item of items) {
+    const distance = Math.abs(Math.log(ratioOfItem(item) / ratio));
+    if (distance < bestDistance - 1e-9) {
+      best = item;
+      bestDistance = distance;
+    }
+  }
+  if (best === undefined) throw new Error("nearestRatio needs at least one item");
+  return best;
+}
+
+/** "WxH" → width / height. */
+export function sizeRatio(size: string): number {
+  const [w = 1, h = 1] = size.split("x").map(Number);
+  return w / h;
+}
+
+/** The same shape (to rounding): anything else is an approximation and is said. */
+export const sameRatio = (a: number, b: number): boolean => Math.abs(a / b - 1) < 1e-6;
+
+/**
+ * Runs the work before a call (masks, canvases): a mask or start image that cannot be read fails
+ * at once; the Images binding failing is worth a retry.
+ */
+export async function preparing<T>(provider: LiveProviderId, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof ProviderError) throw err;
+    if (err instanceof PixelError)
+      throw new ProviderError(`${provider}: ${err.message}`, { retryable: false });
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new ProviderError(`${provider}: preparing the start image failed: ${detail.slice(0, 200)}`, {
+      retryable: true,
+    });
+  }
 }

@@ -13,6 +13,7 @@ import { getProject } from "../db/projects";
 import { notFound } from "../lib/errors";
 import type { HonoEnv } from "../lib/hono";
 import type { Artifact, Job, Progression, Project } from "../types/domain";
+import { getUpload, type Upload } from "../uploads/store";
 import { principalOf } from "./middleware";
 
 type Ctx = Context<HonoEnv>;
@@ -42,4 +43,10 @@ export async function ownedArtifact(c: Ctx, id: string): Promise<Artifact> {
   const artifact = await getArtifact(c.env.DB, id, ownerOf(c));
   if (!artifact) throw notFound("artifact");
   return artifact;
+}
+
+export async function ownedUpload(c: Ctx, id: string): Promise<Upload> {
+  const upload = await getUpload(c.env.DB, id, ownerOf(c));
+  if (!upload) throw notFound("upload");
+  return upload;
 }

@@ -25,6 +25,7 @@ export type JobFacts = Pick<
   | "startImageUrl"
   | "startImageR2Key"
   | "parentProgressionId"
+  | "params"
   | "metadata"
   | "createdAt"
   | "updatedAt"

@@ -86,6 +86,8 @@ export async function findNearDuplicate(
   db: D1Database,
   projectId: string,
   fingerprint: Fingerprint,
+  /** Progressions never to match (a result is never a duplicate of what it was asked to change). */
+  exclude: ReadonlySet<string> = new Set(),
 ): Promise<NearDuplicate | null> {
   const { results } = await candidatesStatement(db, projectId, fingerprint).all<{
     progression_id: string;
@@ -93,6 +95,7 @@ export async function findNearDuplicate(
   }>();
   let best: (NearDuplicate & { score: number }) | null = null;
   for (const row of results) {
+    if (exclude.has(row.progression_id)) continue;
     const stored = parseStoredJson(row.hashes, StoredFingerprint, null, "image_fingerprints.hashes");
     if (!stored) continue;
     const comparison = compareFingerprints(fingerprint, stored);

@@ -1,5 +1,6 @@
 /** D1 access for jobs, job_tasks and idempotency_keys. Status changes are conditional transitions. */
 import { z } from "zod";
+import { JobParamsSchema } from "../jobs/params";
 import { parseStoredJson } from "../lib/json";
 import { ImageOpKinds, ProviderIds } from "../lib/vocabulary";
 import type { Job, JobStatus, JobTask } from "../types/domain";
@@ -52,6 +53,8 @@ const RequestJsonSchema = z.object({
   variants: z.number().int(),
   kind: ImageOpKinds,
   autoRetry: z.number().int().min(0).max(2).default(0),
+  // Jobs stored before parameters existed have none: seed 0, nothing else.
+  params: JobParamsSchema.default({ seed: 0 }),
 });
 const MetadataSchema = z.record(z.string(), z.unknown());
 
@@ -60,7 +63,7 @@ export function toJob(row: JobRow): Job {
   const request = parseStoredJson(
     row.request_json,
     RequestJsonSchema,
-    { providers: [], variants: 0, kind: "generate", autoRetry: 0 },
+    { providers: [], variants: 0, kind: "generate", autoRetry: 0, params: { seed: 0 } },
     "jobs.request_json",
   );
   return {
@@ -74,6 +77,7 @@ export function toJob(row: JobRow): Job {
     providers: request.providers,
     variants: request.variants,
     autoRetry: request.autoRetry,
+    params: request.params,
     startImageUrl: row.start_image_url,
     startImageR2Key: row.start_image_r2_key,
     parentProgressionId: row.parent_progression_id,
@@ -118,6 +122,7 @@ export function insertJobStatements(db: D1Database, job: Job, tasks: JobTask[]):
     variants: job.variants,
     kind: job.kind,
     autoRetry: job.autoRetry,
+    params: job.params,
   });
   return [
     db
@@ -344,4 +349,46 @@ export async function taskState(
     .bind(taskId)
     .first<{ status: JobStatus; progression_id: string | null }>();
   return row ? { status: row.status, progressionId: row.progression_id } : null;
+}
+
+/** What a task's provider call was (src/jobs/report.ts), stored on the task; safe to repeat. */
+export interface TaskReport {
+  seed: number | null;
+  model: string;
+  width: number;
+  height: number;
+  latencyMs: number;
+  usage?: Record<string, unknown>;
+  costUsd: number | null;
+  warnings: { provider: string; parameter: string; message: string }[];
+}
+
+export function recordReportStatement(db: D1Database, taskId: string, r: TaskReport): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE job_tasks SET seed = ?, model = ?, width = ?, height = ?, latency_ms = ?, usage_json = ?,
+         cost_usd = ?, warnings_json = ? WHERE id = ?`,
+    )
+    .bind(
+      r.seed,
+      r.model,
+      r.width,
+      r.height,
+      r.latencyMs,
+      r.usage ? JSON.stringify(r.usage) : null,
+      r.costUsd,
+      JSON.stringify(r.warnings),
+      taskId,
+    );
+}
+
+/** How close a kept result is to its start image (distances, and whether within the thresholds). */
+export function recordSimilarityStatement(
+  db: D1Database,
+  taskId: string,
+  similar: { distances: Record<string, number>; nearlyIdentical: boolean },
+): D1PreparedStatement {
+  return db
+    .prepare("UPDATE job_tasks SET similar_to_start = ? WHERE id = ?")
+    .bind(JSON.stringify(similar), taskId);
 }

@@ -187,3 +187,16 @@ export async function discardProgression(db: D1Database, id: string, taskId: str
     .bind(id, taskId, id)
     .run();
 }
+
+/** The ids of a project's progressions whose image is `originalKey` (a step and its rollbacks). */
+export async function progressionsWithOriginal(
+  db: D1Database,
+  projectId: string,
+  originalKey: string,
+): Promise<string[]> {
+  const { results } = await db
+    .prepare("SELECT id FROM image_progressions WHERE project_id = ? AND original_image_r2_key = ?")
+    .bind(projectId, originalKey)
+    .all<{ id: string }>();
+  return results.map((r) => r.id);
+}

@@ -14,6 +14,10 @@ export const originalKey = (projectId: string, jobId: string, ordinal: number): 
 export const startImageKey = (projectId: string, jobId: string): string =>
   `project/${projectId}/jobs/${jobId}/start`;
 
+/** The R2 key of a job's inpaint mask (copied from the upload, so deleting the upload leaves the job whole). */
+export const maskKey = (projectId: string, jobId: string): string =>
+  `project/${projectId}/jobs/${jobId}/mask`;
+
 /** A task's row id: one per (job, ordinal). */
 export const taskId = (jobId: string, ordinal: number): Promise<string> => derivedId("task", jobId, ordinal);
 

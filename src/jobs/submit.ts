@@ -6,12 +6,10 @@
  * start image are removed again.
  */
 
-import { ingestStartImage } from "../agents/tools/ingest";
 import { deleteOriginal } from "../agents/tools/r2";
 import { getIdempotency, insertIdempotencyStatement } from "../db/idempotency";
 import { deleteJob, insertJobStatements } from "../db/jobs";
 import { getPreferences } from "../db/preferences";
-import { getProgression } from "../db/progressions";
 import { getProject } from "../db/projects";
 import { publishEventBatch, takeRateToken } from "../lib/actor";
 import type { AppEnv } from "../lib/env";
@@ -27,8 +25,10 @@ import { DEFAULT_WEBHOOK_EVENTS, type StoredWebhook } from "../webhooks/events";
 import { webhookSecrets } from "../webhooks/sign";
 import { requireCapabilities } from "./capabilities";
 import { taskFailEvent } from "./finish";
-import { eventId, startImageKey, taskLabel } from "./keys";
-import { needsStartImage, planTasks } from "./plan";
+import { checkKindAndParameters, requestParams, resolveInputs } from "./inputs";
+import { eventId, taskLabel } from "./keys";
+import { planTasks } from "./plan";
+import { requireParameters } from "./spec";
 
 export interface Submission {
   projectId: string;
@@ -96,6 +96,7 @@ export async function resolveJobRequest(
     providers,
     variants: request.variants ?? prefs.variants ?? 1,
     autoRetry: request.autoRetry ?? prefs.autoRetry ?? 0,
+    kind: request.kind ?? "generate",
   };
 }
 
@@ -132,28 +133,11 @@ export async function submitJob(env: AppEnv, sub: Submission, log: Logger): Prom
     if (replayed) return replayed;
   }
   requireCapabilities(body.providers, body.kind);
+  checkKindAndParameters(body);
+  // The seed is fixed here (drawn when none was given) so every task can report it.
+  const requested = requestParams(body);
+  requireParameters(body.providers, body.kind, requested, body.seed !== undefined);
   const webhook = body.webhook ? requireWebhook(env, body.webhook) : null;
-
-  let startImageR2Key: string | null = null;
-  if (body.parentProgressionId) {
-    const parent = await getProgression(env.DB, body.parentProgressionId);
-    if (!parent || parent.projectId !== projectId) {
-      throw new ApiError("invalid_request", "parentProgressionId: not a progression of this project", {
-        details: [
-          { code: "custom", path: ["parentProgressionId"], message: "not a progression of this project" },
-        ],
-      });
-    }
-    if (needsStartImage(body.kind)) startImageR2Key = parent.originalImageR2Key;
-  } else if (needsStartImage(body.kind) && body.startImageUrl === undefined) {
-    throw new ApiError(
-      "invalid_request",
-      `kind: '${body.kind}' needs a start image: give a startImageUrl or a parentProgressionId`,
-      {
-        details: [{ code: "custom", path: ["kind"], message: "needs a start image" }],
-      },
-    );
-  }
 
   const token = await takeRateToken(env, sub.clientIp);
   if (!token.allowed) {
@@ -163,23 +147,11 @@ export async function submitJob(env: AppEnv, sub: Submission, log: Logger): Prom
   }
 
   const jobId = newId();
-  // Fetched and checked before anything is written. A URL beats a parent as the start image (the
-  // parent still sets the lineage); removed again below if the job is not kept.
-  let ingestedKey: string | null = null;
-  if (body.startImageUrl !== undefined) {
-    ingestedKey = startImageKey(projectId, jobId);
-    const image = await ingestStartImage(env, body.startImageUrl, ingestedKey);
-    startImageR2Key = ingestedKey;
-    log.info("job.start_image_ingested", {
-      jobId,
-      contentType: image.contentType,
-      bytes: image.bytes.byteLength,
-      width: image.width,
-      height: image.height,
-    });
-  }
+  // Fetched, copied and checked before anything is written to D1; removed again if the job is not kept.
+  const inputs = await resolveInputs(env, sub, jobId, requested, log);
+  const startImageR2Key = inputs.startImageR2Key;
   const discardStartImage = async () => {
-    if (ingestedKey) await deleteOriginal(env.BUCKET, ingestedKey);
+    await Promise.all(inputs.written.map((key) => deleteOriginal(env.BUCKET, key)));
   };
 
   const now = Date.now();
@@ -198,6 +170,7 @@ export async function submitJob(env: AppEnv, sub: Submission, log: Logger): Prom
     startImageUrl: body.startImageUrl ?? null,
     startImageR2Key,
     parentProgressionId: body.parentProgressionId ?? null,
+    params: inputs.params,
     metadata: {},
     createdAt: now,
     updatedAt: now,

@@ -54,6 +54,10 @@ export interface SecretsAndVars {
   WORKERS_IMAGE_MODEL?: string;
   /** Workers AI image-to-image model (default `@cf/runwayml/stable-diffusion-v1-5-img2img`). */
   WORKERS_IMG2IMG_MODEL?: string;
+  /** Cost estimates: JSON of USD per image by `provider` or `provider:model`, over the built-in table (src/jobs/cost.ts). */
+  PRICES_JSON?: string;
+  /** Workers AI inpainting model (default `@cf/runwayml/stable-diffusion-v1-5-inpainting`). */
+  WORKERS_INPAINT_MODEL?: string;
   /** Per-call timeout of the live providers in ms (default 60000). */
   PROVIDER_TIMEOUT_MS?: string;
 }

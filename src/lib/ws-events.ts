@@ -65,6 +65,31 @@ const CompleteData = z.union([
     /** For a skipped duplicate: the progression it matched and the hash distances that decided it. */
     duplicateOf: z.string().min(1).optional(),
     distances: z.record(z.string().max(40), z.number().min(0)).optional(),
+    // What the provider call was (src/jobs/report.ts): reproduce it with the seed, compare by cost.
+    model: z.string().min(1).max(200).optional(),
+    seed: z.number().int().min(0).max(4_294_967_295).nullable().optional(),
+    width: z.number().int().positive().optional(),
+    height: z.number().int().positive().optional(),
+    latencyMs: z.number().int().min(0).optional(),
+    usage: z.record(z.string().max(100), z.unknown()).optional(),
+    costUsd: z.number().min(0).nullable().optional(),
+    warnings: z
+      .array(
+        z.strictObject({
+          provider: z.string().max(40),
+          parameter: z.string().max(40),
+          message: z.string().max(500),
+        }),
+      )
+      .max(20)
+      .optional(),
+    /** A kept result next to its start image: the distances, and whether it is nearly identical. */
+    similarToStart: z
+      .strictObject({
+        distances: z.record(z.string().max(40), z.number().min(0)),
+        nearlyIdentical: z.boolean(),
+      })
+      .optional(),
   }),
   z.strictObject({ jobId, summary: Summary }),
 ]);

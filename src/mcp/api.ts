@@ -25,8 +25,10 @@ export interface ApiRequest {
   method: "GET" | "POST";
   path: string;
   query?: Record<string, string | number | undefined>;
-  /** Serialized as JSON; POSTs without one send `{}` (the routes that take no body want JSON). */
+  /** Serialized as JSON; POSTs without one (and without `raw`) send `{}` (the routes that take no body want JSON). */
   body?: unknown;
+  /** Bytes sent as they are with their Content-Type instead of a JSON body (POST /api/uploads). */
+  raw?: { bytes: Uint8Array; contentType: string };
   headers?: Record<string, string>;
 }
 
@@ -67,8 +69,11 @@ export function internalApi(
     // One id for the MCP request and every route call it makes, so their log lines join up.
     headers.set("x-request-id", caller.requestId);
     if (caller.clientIp) headers.set("cf-connecting-ip", caller.clientIp);
-    let body: string | undefined;
-    if (request.method === "POST") {
+    let body: string | Uint8Array | undefined;
+    if (request.raw) {
+      body = request.raw.bytes;
+      headers.set("content-type", request.raw.contentType);
+    } else if (request.method === "POST") {
       body = JSON.stringify(request.body ?? {});
       headers.set("content-type", "application/json");
     }

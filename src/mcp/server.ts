@@ -7,10 +7,12 @@ import { createArtifact, listArtifactTypes } from "./tools/artifacts";
 import { cancelJob, generateImages, getJob } from "./tools/jobs";
 import { listProgressions, rollbackProgression, viewProgression } from "./tools/progressions";
 import { createProject, listProjects } from "./tools/projects";
+import { uploadImage } from "./tools/uploads";
 
 export const MCP_TOOLS: readonly Tool[] = [
   listProjects,
   createProject,
+  uploadImage,
   generateImages,
   getJob,
   cancelJob,

@@ -27,7 +27,14 @@ const ALLOW_HEADERS = [
 ];
 const ALLOW_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
 /** Response headers a browser client may read beyond the CORS-safelisted ones. */
-const EXPOSE_HEADERS = ["X-Request-Id", "Retry-After", "Idempotent-Replayed", "ETag", "Mcp-Session-Id"];
+const EXPOSE_HEADERS = [
+  "X-Request-Id",
+  "Retry-After",
+  "Idempotent-Replayed",
+  "Upload-Replayed",
+  "ETag",
+  "Mcp-Session-Id",
+];
 
 /**
  * The configured origins, each normalised by the URL parser (lower-case host, default port

@@ -151,7 +151,11 @@ export const artifactsRoutes = createRouter()
   )
   .openapi(createRoute, async (c) => {
     const body = c.req.valid("json");
-    const artifact = await createArtifact(c.env, { ...body, ownerId: ownerOf(c) }, origin(c));
+    const artifact = await createArtifact(
+      c.env,
+      { ...body, type: body.type ?? "lookbook", ownerId: ownerOf(c) },
+      origin(c),
+    );
     return c.json(toApiArtifact(artifact, origin(c)), 201);
   })
   .openapi(lookbookRoute, async (c) => {

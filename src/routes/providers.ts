@@ -1,4 +1,6 @@
 /** GET /api/providers: each provider, whether it can run here (configuration only), its op kinds. */
+import { PARAMETERS, type Parameter, type ParamSupport } from "../adapters/params";
+import type { ProviderAdapter } from "../adapters/provider.types";
 import { listAdapters } from "../adapters/router";
 import { commonErrors, createRouter, defineRoute, jsonResponse } from "../lib/openapi";
 import { ProviderListSchema } from "../schemas/providers";
@@ -9,12 +11,25 @@ const listRoute = defineRoute({
   scope: "read",
   path: "/",
   tags: ["Providers"],
-  summary: "The image providers and whether each can run here",
+  summary:
+    "The image providers, whether each can run here, and what each does with every generation parameter",
   description:
     "Read from configuration only (API keys, settings, whether the AI binding runs here); no provider is called. " +
     "A job may still request a provider that is not ready: its tasks fail with `reason`.",
   responses: { 200: jsonResponse(ProviderListSchema, "Every provider, local first"), ...commonErrors },
 });
+
+/** What the adapter publishes about its parameters; one that declares nothing honours nothing new. */
+function capabilitiesOf(adapter: ProviderAdapter) {
+  const declared = adapter.capabilities;
+  return {
+    parameters: Object.fromEntries(
+      PARAMETERS.map((p) => [p, declared?.parameters[p] ?? "unsupported"]),
+    ) as Record<Parameter, ParamSupport>,
+    models: [...(declared?.models ?? [])],
+    sizes: declared?.sizes === "any" ? ("any" as const) : [...(declared?.sizes ?? [])],
+  };
+}
 
 export const providersRoutes = createRouter().openapi(listRoute, (c) => {
   const providers = listAdapters().map((adapter) => {
@@ -24,6 +39,7 @@ export const providersRoutes = createRouter().openapi(listRoute, (c) => {
       ready: reason === null,
       ...(reason ? { reason } : {}),
       supports: [...adapter.supports],
+      ...capabilitiesOf(adapter),
     };
   });
   return c.json({ providers }, 200);

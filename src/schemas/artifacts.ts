@@ -46,7 +46,13 @@ const templateKey = z
 
 export const CreateArtifactSchema = z
   .object({
-    type: z.string().min(1).max(64).default("lookbook"),
+    // No zod default: a generated client (openapi-typescript) would make a defaulted field required.
+    type: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .openapi({ description: "A registry id (GET /api/artifacts/types); lookbook when omitted" }),
     title,
     projectIds: z
       .array(IdSchema)

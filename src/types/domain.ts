@@ -1,3 +1,4 @@
+import type { JobParams } from "../jobs/params";
 /** Domain types as the API shows them (camelCase; D1 columns stay snake_case in src/db). */
 import type { ImageOpKind, JobStatus, Judgment, ProviderId } from "../lib/vocabulary";
 import type { StoredWebhook } from "../webhooks/events";
@@ -54,6 +55,8 @@ export interface Job {
   startImageUrl: string | null;
   startImageR2Key: string | null;
   parentProgressionId: string | null;
+  /** The generation parameters (src/jobs/spec.ts): seed always, the rest as asked. */
+  params: JobParams;
   metadata: Record<string, unknown>;
   createdAt: number;
   updatedAt: number;

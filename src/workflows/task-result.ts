@@ -9,11 +9,12 @@ import { analyzeImage } from "../agents/tools/images";
 import { deleteOriginal, readOriginal } from "../agents/tools/r2";
 import { type JudgedVerdict, judgeWithVision } from "../agents/vision-judge";
 import { findNearDuplicate, insertFingerprintStatements } from "../db/image-fingerprints";
-import { taskState, transitionTaskStatement } from "../db/jobs";
-import { discardProgression, insertProgressionStatement } from "../db/progressions";
+import { recordSimilarityStatement, taskState, transitionTaskStatement } from "../db/jobs";
+import { discardProgression, insertProgressionStatement, progressionsWithOriginal } from "../db/progressions";
 import { touchProjectStatement } from "../db/projects";
 import { imagesGate } from "../lib/concurrency";
 import type { AppEnv } from "../lib/env";
+import { compareFingerprints } from "../lib/near-duplicate/compare";
 import type { Fingerprint } from "../lib/near-duplicate/fingerprint";
 import { hammingDistance } from "../lib/phash";
 import type { Job, JobTask } from "../types/domain";
@@ -40,6 +41,11 @@ export interface Analysis {
   fingerprint?: Fingerprint;
   /** The stored progression this result matched, with the distances that decided it. */
   duplicate: { id: string; distances: Record<string, number> } | null;
+  /**
+   * For a job with a start image: the distances between the result and its start, and whether they
+   * are within the near-duplicate thresholds (an edit that changed little is kept, and says so).
+   */
+  similarToStart?: { distances: Record<string, number>; nearlyIdentical: boolean };
   verdict: Verdict | null;
 }
 
@@ -48,8 +54,11 @@ export async function analyzeResult(env: AppEnv, job: Job, key: string): Promise
   const original = await readOriginal(env.BUCKET, key);
   if (!original) throw new Error(`original ${key} missing`);
   const image = await imagesGate.run(() => analyzeImage(env.IMAGES, original.bytes));
+  // A result is never a duplicate of its own start: the progression it continues (and any rollback
+  // sharing that image) is left out; everything else in the project is compared as before.
+  const exclude = await lineageExclusions(env, job);
   // Bounded: only the progressions sharing a hash band are compared (src/db/image-fingerprints.ts).
-  const match = await findNearDuplicate(env.DB, job.projectId, image.fingerprint);
+  const match = await findNearDuplicate(env.DB, job.projectId, image.fingerprint, exclude);
   if (match) {
     return {
       phash: image.phash,
@@ -59,7 +68,12 @@ export async function analyzeResult(env: AppEnv, job: Job, key: string): Promise
     };
   }
   const start = job.startImageR2Key ? await readOriginal(env.BUCKET, job.startImageR2Key) : null;
-  const startPhash = start ? (await imagesGate.run(() => analyzeImage(env.IMAGES, start.bytes))).phash : null;
+  const startImage = start ? await imagesGate.run(() => analyzeImage(env.IMAGES, start.bytes)) : null;
+  const startPhash = startImage?.phash ?? null;
+  const toStart = startImage ? compareFingerprints(image.fingerprint, startImage.fingerprint) : null;
+  const similarToStart = toStart
+    ? { distances: toStart.distances, nearlyIdentical: toStart.duplicate }
+    : undefined;
   const offline = judgeOffline({
     prompt: job.prompt,
     kind: job.kind,
@@ -76,7 +90,16 @@ export async function analyzeResult(env: AppEnv, job: Job, key: string): Promise
     contentType: original.contentType,
     offline,
   });
-  return { phash: image.phash, fingerprint: image.fingerprint, duplicate: null, verdict };
+  return { phash: image.phash, fingerprint: image.fingerprint, duplicate: null, verdict, similarToStart };
+}
+
+/** The progression a job continues, and the progressions sharing its image (rollbacks of it). */
+async function lineageExclusions(env: AppEnv, job: Job): Promise<Set<string>> {
+  const ids = new Set<string>();
+  if (job.parentProgressionId) ids.add(job.parentProgressionId);
+  if (job.startImageR2Key)
+    for (const id of await progressionsWithOriginal(env.DB, job.projectId, job.startImageR2Key)) ids.add(id);
+  return ids;
 }
 
 /** A result that is not kept (a near-duplicate) leaves nothing in R2. */
@@ -140,6 +163,7 @@ export async function recordResult(env: AppEnv, r: RecordInput): Promise<boolean
       now,
     ),
     touchProjectStatement(db, job.projectId, now),
+    ...(analysis.similarToStart ? [recordSimilarityStatement(db, task.id, analysis.similarToStart)] : []),
   ]);
   const state = await taskState(db, task.id);
   if (state?.status === "complete" && state.progressionId === r.progressionId) return true;

@@ -10,10 +10,12 @@ import type { ProviderResult } from "../adapters/provider.types";
 import { getAdapter } from "../adapters/router";
 import { hostedBase, uploadHosted } from "../agents/tools/hosted-images";
 import { putOriginal, readOriginal } from "../agents/tools/r2";
-import { insertTaskStatement, settleTask, taskState } from "../db/jobs";
+import { insertTaskStatement, recordReportStatement, settleTask, taskState } from "../db/jobs";
 import { taskFailEvent } from "../jobs/finish";
 import { FAIL_STEP, originalKey, progressionIdOf, taskLabel } from "../jobs/keys";
 import { PROGRESS, retryOf } from "../jobs/plan";
+import { reportFields, taskReport } from "../jobs/report";
+import { taskSpec } from "../jobs/spec";
 import type { AppEnv } from "../lib/env";
 import { describeError, type Logger } from "../lib/logging";
 import type { PublishEvent } from "../lib/ws-events";
@@ -137,7 +139,16 @@ async function runSteps(
     if (!(await taskRunning(db, task.id))) return null;
     const start = job.startImageR2Key ? await readOriginal(env.BUCKET, job.startImageR2Key) : null;
     if (job.startImageR2Key && !start) throw new NonRetryableError("the start image is no longer in storage");
+    const mask = job.params.maskR2Key ? await readOriginal(env.BUCKET, job.params.maskR2Key) : null;
+    if (job.params.maskR2Key && !mask) throw new NonRetryableError("the mask is no longer in storage");
+    const spec = taskSpec(
+      job.params,
+      task.provider,
+      task.variantIndex,
+      mask ? { bytes: mask.bytes, contentType: "image/png" } : undefined,
+    );
     let result: ProviderResult;
+    const started = Date.now();
     try {
       result = await getAdapter(task.provider).run(
         {
@@ -145,16 +156,19 @@ async function runSteps(
           prompt: refinedPrompt,
           variantIndex: task.variantIndex,
           startImage: start ?? undefined,
+          spec,
         },
         env,
       );
     } catch (err) {
       throw await asStepError(err);
     }
+    const report = await taskReport(env, task.provider, spec, result, Date.now() - started);
     // Provider output and its storage are one effect: bytes never travel through step state.
     const key = originalKey(job.projectId, job.id, task.ordinal);
     await putOriginal(env.BUCKET, key, result.bytes, result.contentType);
-    return { key, contentType: result.contentType, providerMeta: result.providerMeta };
+    await recordReportStatement(db, task.id, report).run();
+    return { key, contentType: result.contentType, providerMeta: result.providerMeta, report };
   });
   if (!generated) return null;
   await publish("publish-progress", { type: "progress", data: { ...ids, progress: PROGRESS.generated } });
@@ -193,6 +207,7 @@ async function runSteps(
             ...ids,
             skipped: "duplicate",
             ...(duplicate ? { duplicateOf: duplicate.id, distances: duplicate.distances } : {}),
+            ...reportFields(generated.report),
           },
         },
       );
@@ -244,7 +259,17 @@ async function runSteps(
         ...(verdict.retrySuggestion ? { retrySuggestion: verdict.retrySuggestion } : {}),
       },
     },
-    { type: "complete", data: { ...ids, progressionId, generatedImageUrl, judgment: verdict.judgment } },
+    {
+      type: "complete",
+      data: {
+        ...ids,
+        progressionId,
+        generatedImageUrl,
+        judgment: verdict.judgment,
+        ...reportFields(generated.report),
+        ...(analysis.similarToStart ? { similarToStart: analysis.similarToStart } : {}),
+      },
+    },
   );
   if (verdict.judgment === "fail" && verdict.retrySuggestion && task.attempt < job.autoRetry) {
     return { progressionId, suggestion: verdict.retrySuggestion };

@@ -1,8 +1,10 @@
 /** The live Gemini adapter against the loopback provider stub: request shapes, results and every fault. */
 import { env } from "cloudflare:workers";
+import { decode, encode } from "fast-png";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import { z } from "zod";
 import { GEMINI_DEFAULT_MODEL, geminiAdapter } from "../../src/adapters/gemini/gemini.adapter";
+import type { GenerationSpec, MaskImage } from "../../src/adapters/params";
 import { type ImageOp, ProviderError } from "../../src/adapters/provider.types";
 import { ProviderRateLimitError } from "../../src/adapters/provider-errors";
 import type { AppEnv } from "../../src/lib/env";
@@ -25,7 +27,14 @@ const RecordedSchema = z.array(
     headers: z.record(z.string(), z.string()),
     json: z.object({
       contents: z.array(z.object({ role: z.string(), parts: z.array(PartSchema) })),
-      generationConfig: z.object({ responseModalities: z.array(z.string()) }).optional(),
+      generationConfig: z
+        .object({
+          responseModalities: z.array(z.string()),
+          seed: z.number().optional(),
+          imageConfig: z.object({ aspectRatio: z.string() }).optional(),
+        })
+        .strict()
+        .optional(),
     }),
   }),
 );
@@ -214,5 +223,196 @@ describe("gemini adapter: faults", () => {
     );
     expect(error.retryable).toBe(true);
     expect(error.message).toMatch(/^gemini could not be reached/);
+  });
+});
+
+const USAGE = { promptTokenCount: 12, candidatesTokenCount: 1290, totalTokenCount: 1302 };
+const spec = (extra: Partial<GenerationSpec> = {}): GenerationSpec => ({ seed: 42, ...extra });
+
+/** A house mask (white = repaint, black = keep), as an RGB PNG. */
+function houseMask(width: number, height: number, repaint: (x: number, y: number) => boolean): MaskImage {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++)
+      data.fill(repaint(x, y) ? 255 : 0, (y * width + x) * 3, (y * width + x) * 3 + 3);
+  }
+  return { bytes: encode({ width, height, data, channels: 3, depth: 8 }), contentType: "image/png" };
+}
+
+const decodeBase64Png = (base64: string | undefined) =>
+  decode(Uint8Array.from(atob(base64 ?? ""), (c) => c.charCodeAt(0)));
+
+describe("gemini adapter: generation parameters", () => {
+  it("declares what it honours, its models and sizes", () => {
+    expect(geminiAdapter.capabilities).toEqual({
+      parameters: {
+        aspectRatio: "native",
+        seed: "native",
+        negativePrompt: "approximate",
+        strength: "approximate",
+        model: "native",
+        mask: "approximate",
+        outpaint: "approximate",
+        upscale: "unsupported",
+      },
+      models: ["gemini-2.5-flash-image", "gemini-3-pro-image-preview", "gemini-3.1-flash-image-preview"],
+      sizes: ["1024x1024", "832x1248", "1248x832", "864x1184", "1184x864", "768x1344", "1344x768"],
+    });
+  });
+
+  it("reports size, model and usage without parameters: no seed sent, nothing approximated", async () => {
+    const { tag, prompt } = tagged("a plain call");
+    const result = await geminiAdapter.run(op(prompt), liveEnv());
+    expect((await recorded(tag))[0]?.json.generationConfig).toEqual({
+      responseModalities: ["TEXT", "IMAGE"],
+    });
+    expect(result.report).toEqual({
+      width: 16,
+      height: 16,
+      seed: null,
+      model: GEMINI_DEFAULT_MODEL,
+      usage: USAGE,
+      warnings: [],
+    });
+  });
+
+  it("sends imageConfig.aspectRatio and seed natively, the model chosen, the negative prompt as words", async () => {
+    const { tag, prompt } = tagged("a wide valley");
+    const result = await geminiAdapter.run(
+      op(prompt, {
+        spec: spec({
+          aspectRatio: "16:9",
+          seed: 1234,
+          model: "gemini-3-pro-image-preview",
+          negativePrompt: "text",
+        }),
+      }),
+      liveEnv(),
+    );
+    const [request] = await recorded(tag);
+    expect(request?.path).toBe("/v1beta/models/gemini-3-pro-image-preview:generateContent");
+    expect(request?.json.generationConfig).toEqual({
+      responseModalities: ["TEXT", "IMAGE"],
+      seed: 1234,
+      imageConfig: { aspectRatio: "16:9" },
+    });
+    expect(request?.json.contents).toEqual([{ role: "user", parts: [{ text: `${prompt}\n\nAvoid: text` }] }]);
+    expect(result.report).toEqual({
+      width: 16,
+      height: 16,
+      seed: 1234,
+      model: "gemini-3-pro-image-preview",
+      usage: USAGE,
+      warnings: [
+        {
+          provider: "gemini",
+          parameter: "negativePrompt",
+          message: 'gemini has no negative prompt: "Avoid: text" was added to the prompt',
+        },
+      ],
+    });
+  });
+
+  it("a seed past the signed 32-bit range goes modulo 2^31, reported and said", async () => {
+    const { tag, prompt } = tagged("big seed");
+    const result = await geminiAdapter.run(op(prompt, { spec: spec({ seed: 4_000_000_000 }) }), liveEnv());
+    expect((await recorded(tag))[0]?.json.generationConfig?.seed).toBe(1_852_516_352);
+    expect(result.report?.seed).toBe(1_852_516_352);
+    expect(result.report?.warnings).toEqual([
+      {
+        provider: "gemini",
+        parameter: "seed",
+        message:
+          "gemini takes a signed 32-bit seed: 4000000000 was sent as 1852516352 (the seed modulo 2^31)",
+      },
+    ]);
+  });
+
+  it("inpaint shows the mask as a second image (white = repaint, at the start image's size) with an instruction", async () => {
+    const start = await stubPng(); // 16×16
+    const mask = houseMask(8, 8, (_x, y) => y >= 4); // the bottom half, scaled up
+    const { tag, prompt } = tagged("a pond");
+    const result = await geminiAdapter.run(
+      op(prompt, {
+        kind: "inpaint",
+        startImage: { bytes: start.bytes, contentType: "image/png" },
+        spec: spec({ mask }),
+      }),
+      liveEnv(),
+    );
+    const parts = (await recorded(tag))[0]?.json.contents[0]?.parts ?? [];
+    expect(parts).toHaveLength(3);
+    expect(parts[0]).toEqual({ inlineData: { mimeType: "image/png", data: start.base64 } });
+    expect(parts[1]?.inlineData?.mimeType).toBe("image/png");
+    expect(parts[2]).toEqual({
+      text: `The second image is a mask of the first: repaint only the area that is white in the mask and keep everything that is black in it exactly as it is: ${prompt}`,
+    });
+    const sent = decodeBase64Png(parts[1]?.inlineData?.data);
+    expect([sent.width, sent.height, sent.channels]).toEqual([16, 16, 1]);
+    for (let y = 0; y < 16; y++) {
+      for (let x = 0; x < 16; x++) expect(sent.data[y * 16 + x], `mask at ${x},${y}`).toBe(y >= 8 ? 255 : 0);
+    }
+    expect(result.report?.warnings?.map((w) => w.parameter)).toEqual(["mask"]);
+  });
+
+  it("outpaint sends a padded canvas and its mask, at the nearest aspect ratio Gemini has", async () => {
+    const start = await stubPng();
+    const { tag, prompt } = tagged("more sky");
+    const result = await geminiAdapter.run(
+      op(prompt, {
+        kind: "outpaint",
+        startImage: { bytes: start.bytes, contentType: "image/png" },
+        // The door turns aspectRatio into margins for outpaint; the margins rule here.
+        spec: spec({ aspectRatio: "1:1", outpaint: { left: 0, right: 0, top: 8, bottom: 8 } }),
+      }),
+      liveEnv(),
+    );
+    const [request] = await recorded(tag);
+    expect(request?.json.generationConfig).toEqual({
+      responseModalities: ["TEXT", "IMAGE"],
+      seed: 42,
+      imageConfig: { aspectRatio: "9:16" }, // the 16×32 canvas is 1:2
+    });
+    const parts = request?.json.contents[0]?.parts ?? [];
+    const canvas = decodeBase64Png(parts[0]?.inlineData?.data);
+    const mask = decodeBase64Png(parts[1]?.inlineData?.data);
+    expect([canvas.width, canvas.height, mask.width, mask.height]).toEqual([16, 32, 16, 32]);
+    for (let y = 0; y < 32; y++) {
+      const margin = y < 8 || y >= 24;
+      expect(mask.data[y * 16 + 5], `mask row ${y}`).toBe(margin ? 255 : 0);
+      expect(canvas.data[(y * 16 + 5) * 4 + 3], `canvas alpha row ${y}`).toBe(margin ? 0 : 255);
+    }
+    expect(result.report?.warnings?.[0]).toEqual({
+      provider: "gemini",
+      parameter: "outpaint",
+      message:
+        "gemini has no outpaint: the start image went on a 16x32 canvas (empty margins left 0, right 0, top 8, bottom 8) with a mask of the margins as a second image, asked at aspect ratio 9:16, the nearest to the canvas",
+    });
+  });
+
+  it("strength becomes an instruction on edits; a model it does not offer is refused before any request", async () => {
+    const start = await stubPng();
+    const { tag, prompt } = tagged("closer");
+    await geminiAdapter.run(
+      op(prompt, {
+        kind: "edit",
+        startImage: { bytes: start.bytes, contentType: "image/png" },
+        spec: spec({ strength: 0.1 }),
+      }),
+      liveEnv(),
+    );
+    const parts = (await recorded(tag))[0]?.json.contents[0]?.parts ?? [];
+    expect(parts[1]?.text).toBe(
+      `Edit this image: ${prompt}\n\nStay close to the original image: change only what the request needs.`,
+    );
+    const other = tagged("x");
+    const error = await failure(
+      geminiAdapter.run(op(other.prompt, { spec: spec({ model: "imagen-9" }) }), liveEnv()),
+    );
+    expect(error).toMatchObject({
+      retryable: false,
+      message: expect.stringMatching(/^gemini has no model 'imagen-9'/),
+    });
+    expect(await recorded(other.tag)).toEqual([]);
   });
 });

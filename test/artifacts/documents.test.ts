@@ -186,7 +186,7 @@ describe("JSON documents", () => {
     expect(local?.passRate).toBeLessThan(1);
     expect(local?.latencyMs.p50).toBeGreaterThanOrEqual(0);
     expect(local?.latencyMs.p95).toBeGreaterThanOrEqual(local?.latencyMs.p50 ?? 0);
-    expect(local?.models).toEqual({ "local-svg-v2": judged().length });
+    expect(local?.models).toEqual({ "local-svg-v3": judged().length });
     expect(doc.generatedAt).toBeGreaterThan(Date.now() - 60_000);
   });
 
@@ -199,7 +199,7 @@ describe("JSON documents", () => {
     expect(variation.length).toBe(fixture.variationImages);
     expect(variation[0]?.continuedFrom).toBeTruthy();
     const retry = recipes.recipes.find((r) => r.link === "retry");
-    expect(retry).toMatchObject({ attempt: 1, model: "local-svg-v2", continuedFrom: fixture.rollbackId });
+    expect(retry).toMatchObject({ attempt: 1, model: "local-svg-v3", continuedFrom: fixture.rollbackId });
     expect(retry?.refinedPrompt).toContain("Add a clear subject and lighting contrast");
     expect(recipes.recipes.find((r) => r.progressionId === fixture.rollbackId)?.rollbackOf).toBeTruthy();
     expect(recipes.recipes.every((r) => r.appliedTips.includes("local.colour-words"))).toBe(true);

@@ -99,17 +99,17 @@ describe("capabilities at the door", () => {
     // The parent is checked first (404-ish 400); use a generate-capable check with no parent instead.
     expect(res.status).toBe(400);
     const direct = await submit(project.id, {
-      prompt: "outpaint the harbour",
-      providers: ["workers", "local"],
-      kind: "outpaint",
+      prompt: "upscale the harbour",
+      providers: ["openai", "local"],
+      kind: "upscale",
       startImageUrl: "https://example.invalid/never-fetched.png",
       sessionId: session(),
     });
     const body = await expectError(direct, 400, "invalid_request");
-    expect(body.error.message).toContain("'workers'");
-    expect(body.error.message).toContain("'outpaint'");
+    expect(body.error.message).toContain("'openai'");
+    expect(body.error.message).toContain("'upscale'");
     expect(body.error.details).toEqual([
-      expect.objectContaining({ provider: "workers", kind: "outpaint", path: ["kind"] }),
+      expect.objectContaining({ provider: "openai", kind: "upscale", path: ["kind"] }),
     ]);
     const jobs = await appEnv.DB.prepare("SELECT COUNT(*) AS n FROM jobs WHERE project_id = ?")
       .bind(project.id)

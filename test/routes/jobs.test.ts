@@ -54,6 +54,7 @@ describe("a local job end to end", () => {
       prompt: "a teal lighthouse at dusk, gold sky",
       providers: ["local"],
       variants: 2,
+      seed: 424242,
       sessionId,
     });
     expect(res.status).toBe(202);
@@ -129,11 +130,12 @@ describe("a local job end to end", () => {
       expect(new TextDecoder().decode(bytes.slice(8, 12))).toBe("WEBP");
     }
 
-    // The same prompt again: both results are near-duplicates and are not stored.
+    // The same prompt and seed again: both results are near-duplicates and are not stored.
     const again = await submit(project.id, {
       prompt: "a teal lighthouse at dusk, gold sky",
       providers: ["local"],
       variants: 2,
+      seed: 424242,
       sessionId,
     });
     const second = (await again.json()) as Accepted;

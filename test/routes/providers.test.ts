@@ -8,6 +8,9 @@ interface Provider {
   ready: boolean;
   reason?: string;
   supports: string[];
+  parameters?: Record<string, string>;
+  models?: string[];
+  sizes?: string[] | "any";
 }
 const list = async (res: Response) => {
   expect(res.status).toBe(200);
@@ -20,15 +23,34 @@ describe("GET /api/providers", () => {
     const providers = await list(await call("/api/providers"));
     expect(providers.map((p) => p.id)).toEqual(["local", "openai", "gemini", "workers"]);
     const p = byId(providers);
-    expect(p.local).toEqual({
+    expect(p.local).toMatchObject({
       id: "local",
       ready: true,
       supports: ["generate", "edit", "inpaint", "outpaint", "variation", "upscale"],
+      sizes: "any",
     });
+    expect(p.local && "reason" in p.local).toBe(false);
+    // The parameter matrix: local honours every parameter; every provider states each one.
+    const parameters = [
+      "aspectRatio",
+      "seed",
+      "negativePrompt",
+      "strength",
+      "model",
+      "mask",
+      "outpaint",
+      "upscale",
+    ];
+    expect(Object.values(p.local?.parameters ?? {})).toEqual(parameters.map(() => "native"));
+    for (const provider of providers) {
+      expect(Object.keys(provider.parameters ?? {}).sort()).toEqual([...parameters].sort());
+      expect(provider.models?.length).toBeGreaterThan(0);
+    }
     expect(p.openai).toMatchObject({ ready: false, reason: "openai is not configured: set OPENAI_API_KEY" });
     expect(p.gemini).toMatchObject({ ready: false, reason: "gemini is not configured: set GEMINI_API_KEY" });
     expect(p.workers).toMatchObject({ ready: false, reason: WORKERS_OFFLINE_MESSAGE });
-    expect(p.workers?.supports).toEqual(["generate", "edit", "variation"]);
+    expect(p.workers?.supports).toContain("generate");
+    expect(p.openai?.parameters?.upscale).toBe("unsupported");
   });
 
   it("follows the configuration: keys make openai and gemini ready, AI_REMOTE the workers provider", async () => {

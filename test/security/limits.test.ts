@@ -4,6 +4,7 @@
  */
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { INGEST_LIMITS } from "../../src/agents/tools/ingest";
 import { MAX_INTERACTION_BYTES } from "../../src/routes/public";
 import { MAX_TEMPLATE_BYTES } from "../../src/routes/templates";
 import { BASE, callWithEnv, expectError, KEY } from "../helpers";
@@ -28,11 +29,16 @@ function chunkedBody(total: number): { body: ReadableStream<Uint8Array>; done: P
 function capOf(route: WriteRoute): number {
   if (route.pattern.startsWith("/public/")) return MAX_INTERACTION_BYTES;
   if (route.pattern.startsWith("/api/templates")) return MAX_TEMPLATE_BYTES;
+  if (route.pattern === "/api/uploads") return INGEST_LIMITS.maxBytes;
   return MIB;
 }
 
 const typeOf = (route: WriteRoute) =>
-  route.pattern.startsWith("/api/templates") ? "text/html" : "application/json";
+  route.pattern.startsWith("/api/templates")
+    ? "text/html"
+    : route.pattern === "/api/uploads"
+      ? "image/png"
+      : "application/json";
 
 function send(route: WriteRoute, body: BodyInit, headers: Record<string, string> = {}, dev = false) {
   return callWithEnv(dev ? { ENVIRONMENT: "development" } : {}, route.path, {

@@ -9,6 +9,7 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { renderPng } from "../fixtures";
 import { call, createKey, createOwner, expectError, type OwnedKey, waitFor } from "../helpers";
 import { type Envelope, openStream } from "../stream-client";
 import { type AppRoute, appRoutes, label, pathWith } from "./route-table";
@@ -32,6 +33,7 @@ interface Ids {
   template: string;
   templateR2Key: string;
   deletion: string | null;
+  upload: string;
 }
 
 const routes = await appRoutes();
@@ -85,6 +87,8 @@ function valueOfA(route: AppRoute, param: string): string {
         return ids.sessionId;
       case "knowledge/:key":
         return "owners.test.tip";
+      case "uploads/:id":
+        return ids.upload;
       default:
         return undefined;
     }
@@ -242,7 +246,17 @@ beforeAll(async () => {
     });
   }
 
+  const upload = await json<{ id: string }>(
+    await call("/api/uploads", {
+      method: "POST",
+      key: a.key,
+      rawBody: await renderPng(),
+      headers: { "content-type": "image/png" },
+    }),
+    201,
+  );
   ids = {
+    upload: upload.id,
     project,
     job: accepted.jobId,
     sessionId,

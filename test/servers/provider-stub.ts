@@ -8,19 +8,23 @@
  * `[fault:malformed]` (200 with invalid JSON), `[fault:noimage]` (valid JSON without image data).
  * `[tag:<id>]` in the prompt labels the request for `GET /__requests?tag=<id>`; `POST /__reset`
  * forgets requests and 429-once state; `GET /__png` returns the PNG it answers with (`{ base64 }`).
+ * Multipart files are recorded with their bytes (`base64`), so tests can decode a sent mask; GPT
+ * image models answer with a `usage` block and Gemini with `usageMetadata`, as the real APIs do.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { crc32, deflateSync } from "node:zlib";
 import { z } from "zod";
 import { listen, type RunningServer } from "./listen";
 
-/** One recorded multipart field: files by size, text fields by value. */
+/** One recorded multipart field: files by size (and their bytes), text fields by value. */
 export interface StubField {
   name: string;
   size: number;
   filename?: string;
   contentType?: string;
   value?: string;
+  /** A file's bytes, base64. */
+  base64?: string;
 }
 
 /** One request as the stub saw it (returned by `GET /__requests`). */
@@ -107,7 +111,10 @@ async function parseMultipart(req: IncomingMessage, body: Buffer): Promise<StubF
   const fields: StubField[] = [];
   for (const [name, value] of form.entries()) {
     if (typeof value === "string") fields.push({ name, size: value.length, value });
-    else fields.push({ name, size: value.size, filename: value.name, contentType: value.type });
+    else {
+      const base64 = Buffer.from(await value.arrayBuffer()).toString("base64");
+      fields.push({ name, size: value.size, filename: value.name, contentType: value.type, base64 });
+    }
   }
   return fields;
 }
@@ -149,10 +156,28 @@ function answerFault(res: ServerResponse, fault: string, gemini: boolean, key: s
   return true;
 }
 
+/** The token usage a GPT image model reports (a fixed, recognisable answer). */
+export const STUB_OPENAI_USAGE = {
+  input_tokens: 50,
+  input_tokens_details: { image_tokens: 40, text_tokens: 10 },
+  output_tokens: 4160,
+  total_tokens: 4210,
+};
+
+/** Gemini's `usageMetadata` (likewise fixed). */
+export const STUB_GEMINI_USAGE = { promptTokenCount: 12, candidatesTokenCount: 1290, totalTokenCount: 1302 };
+
 function answerOpenAi(res: ServerResponse, fault: string | null, model: string, prompt: string) {
   const revised = model === "dall-e-3" ? { revised_prompt: `${prompt} (revised)` } : {};
   const image = fault === "noimage" ? {} : { b64_json: STUB_PNG_BASE64 };
-  send(res, 200, { created: 1, data: [{ ...image, ...revised }], output_format: "png", size: "1024x1024" });
+  const usage = model.startsWith("gpt-image") ? { usage: STUB_OPENAI_USAGE } : {};
+  send(res, 200, {
+    created: 1,
+    data: [{ ...image, ...revised }],
+    output_format: "png",
+    size: "1024x1024",
+    ...usage,
+  });
 }
 
 function answerGemini(res: ServerResponse, fault: string | null, model: string) {
@@ -161,6 +186,7 @@ function answerGemini(res: ServerResponse, fault: string | null, model: string) 
   send(res, 200, {
     candidates: [{ content: { role: "model", parts }, finishReason: "STOP", index: 0 }],
     modelVersion: model,
+    usageMetadata: STUB_GEMINI_USAGE,
   });
 }
 

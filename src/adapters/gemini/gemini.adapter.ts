@@ -11,25 +11,24 @@ import {
 } from "../provider.types";
 import { toProviderError } from "../provider-errors";
 import {
+  buildReport,
   decodeImage,
-  editPrompt,
   type KeyedProviderConfig,
   type KeyedProviderVars,
   liveMeta,
   readKeyedConfig,
-  requireStartImage,
-  toBase64,
   unavailableIf,
   unsupportedKind,
 } from "../shared";
+import { GEMINI_CAPABILITIES, GEMINI_DEFAULT_MODEL, type GeminiPlan, planCall } from "./gemini.plan";
 
-/** Used when `GEMINI_IMAGE_MODEL` is unset. */
-export const GEMINI_DEFAULT_MODEL = "gemini-2.5-flash-image";
+export { GEMINI_CAPABILITIES, GEMINI_DEFAULT_MODEL, GEMINI_MODELS, GEMINI_SIZES } from "./gemini.plan";
 
 /**
  * Gemini edits by instruction: the start image goes in as an `inlineData` part and the kind becomes
- * the first sentence of the prompt (see `editPrompt`). There is no mask input and no upscaling, so
- * `inpaint`/`outpaint` are instruction-guided and `upscale` is not offered.
+ * the first sentence of the prompt (see `editPrompt`). There is no mask input and no upscaling:
+ * `inpaint` shows the job's mask as a second image, `outpaint` a padded canvas and its mask, each
+ * with an instruction (gemini.plan.ts), and `upscale` is not offered.
  */
 const SUPPORTS = ["generate", "edit", "inpaint", "outpaint", "variation"] as const satisfies ImageOpKind[];
 
@@ -49,25 +48,12 @@ const ResponseSchema = z.object({
     )
     .nullish(),
   promptFeedback: z.object({ blockReason: z.string().nullish() }).nullish(),
+  /** Token counts, passed on as given. */
+  usageMetadata: z.record(z.string(), z.unknown()).nullish(),
 });
 
 function isSupported(kind: ImageOpKind): kind is (typeof SUPPORTS)[number] {
   return (SUPPORTS as readonly ImageOpKind[]).includes(kind);
-}
-
-/** The request's parts: the start image first for edit kinds, then the instruction. */
-function contentsOf(op: ImageOp) {
-  if (op.kind === "generate") return [{ role: "user", parts: [{ text: op.prompt }] }];
-  const start = requireStartImage("gemini", op.kind, op.startImage);
-  return [
-    {
-      role: "user",
-      parts: [
-        { inlineData: { mimeType: start.contentType, data: toBase64(start.bytes) } },
-        { text: editPrompt(op.kind, op.prompt) },
-      ],
-    },
-  ];
 }
 
 /** A 200 without an image: the reason if Gemini gave one (safety blocks, finish reasons). */
@@ -76,8 +62,8 @@ function noImage(reason: string | null | undefined): ProviderError {
   return new ProviderError(`gemini returned no image${why}`, { retryable: false });
 }
 
-/** The first image part and the model's non-thought text of a response. */
-function readResponse(raw: unknown): { data: string; text?: string } {
+/** The first image part, the model's non-thought text and the usage of a response. */
+function readResponse(raw: unknown): { data: string; text?: string; usage?: Record<string, unknown> } {
   const parsed = ResponseSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ProviderError("gemini returned a response that is not a generateContent response", {
@@ -94,10 +80,11 @@ function readResponse(raw: unknown): { data: string; text?: string } {
     .map((p) => p.text)
     .join("\n")
     .trim();
-  return text ? { data, text } : { data };
+  const usage = parsed.data.usageMetadata ?? undefined;
+  return { data, ...(text ? { text } : {}), ...(usage ? { usage } : {}) };
 }
 
-async function call(op: ImageOp, config: KeyedProviderConfig): Promise<unknown> {
+async function call(plan: GeminiPlan, config: KeyedProviderConfig): Promise<unknown> {
   let headers: Headers | undefined;
   const ai = new GoogleGenAI({
     apiKey: config.apiKey,
@@ -117,9 +104,9 @@ async function call(op: ImageOp, config: KeyedProviderConfig): Promise<unknown> 
   });
   try {
     return await ai.models.generateContent({
-      model: config.model,
-      contents: contentsOf(op),
-      config: { responseModalities: [Modality.TEXT, Modality.IMAGE] },
+      model: plan.model,
+      contents: [{ role: "user", parts: plan.parts }],
+      config: { responseModalities: [Modality.TEXT, Modality.IMAGE], ...plan.config },
     });
   } catch (error) {
     throw new GeminiCallError(error, headers);
@@ -153,6 +140,7 @@ const VARS: KeyedProviderVars = {
 export const geminiAdapter: ProviderAdapter = {
   id: "gemini",
   supports: SUPPORTS,
+  capabilities: GEMINI_CAPABILITIES,
   unavailable: (env) => unavailableIf(() => readKeyedConfig(env, VARS)),
   async run(op: ImageOp, env: AppEnv): Promise<ProviderResult> {
     const config = readKeyedConfig(env, VARS);
@@ -160,9 +148,16 @@ export const geminiAdapter: ProviderAdapter = {
     const startedAt = Date.now();
     const context = { provider: "gemini" as const, secrets: [config.apiKey], timeoutMs: config.timeoutMs };
     try {
-      const { data, text } = readResponse(await call(op, config));
+      const plan = await planCall(op, config.model, env);
+      const { data, text, usage } = readResponse(await call(plan, config));
       const image = decodeImage("gemini", data);
-      return { ...image, providerMeta: liveMeta(config.model, startedAt, text ? { notes: text } : {}) };
+      const report = buildReport("gemini", image.bytes, {
+        seed: plan.seed,
+        model: plan.model,
+        ...(usage ? { usage } : {}),
+        warnings: plan.notes.warnings,
+      });
+      return { ...image, providerMeta: liveMeta(plan.model, startedAt, text ? { notes: text } : {}), report };
     } catch (error) {
       if (error instanceof GeminiCallError) {
         throw toProviderError(error.original, { ...context, headers: error.headers });

@@ -1,8 +1,8 @@
 /** The `local` provider: offline SVG compositions rasterized by the Images binding, for dev and tests. */
 import { z } from "zod";
-import { imagesGate } from "../../lib/concurrency";
+import { Gate } from "../../lib/concurrency";
 import type { AppEnv } from "../../lib/env";
-import { isTransientPlatformError } from "../../lib/transient";
+import type { GenerationSpec, ProviderCapabilities } from "../params";
 import {
   IMAGE_OP_KINDS,
   type ImageOp,
@@ -11,13 +11,15 @@ import {
   type ProviderResult,
 } from "../provider.types";
 import { unavailableIf } from "../shared";
+import { rasterize, startImageDataUri } from "./binding";
+import { type EditContext, type EditResult, edit, inpaint, outpaint, upscale, variation } from "./edits";
+import { exclusionsOf } from "./negative";
 import { type EditKind, editSize, renderEditSvg, renderSvg, SVG_SIZE } from "./render-svg";
 import { hashBytes, hashString, toHex32, unitFromString } from "./seeded-random";
+import { generateSize } from "./sizes";
 
-/** Model name reported in `providerMeta`; bump it when the rendering changes. */
-export const LOCAL_MODEL = "local-svg-v2";
-/** Start images are downscaled so their longer side is at most this before embedding. */
-const MAX_START_SIDE = 1024;
+/** The one model (reported in `providerMeta` and `report`, published in `capabilities`); bump it when the rendering changes. */
+export const LOCAL_MODEL = "local-svg-v3";
 const MAX_DELAY_MS = 60_000;
 
 /** Optional vars read from the env (strings, as wrangler passes them). */
@@ -54,62 +56,6 @@ export function injectsFailure(op: ImageOp, failRate: number): boolean {
   return unitFromString(`fail:${op.kind}:${op.variantIndex}:${op.prompt}`) < failRate;
 }
 
-function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
-  return new Blob([bytes]).stream();
-}
-
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  const chunk = 0x8000;
-  for (let i = 0; i < bytes.length; i += chunk) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
-  }
-  return btoa(binary);
-}
-
-/** Rasterizes an SVG to PNG through the Images binding. */
-async function rasterize(env: AppEnv, svg: string): Promise<Uint8Array> {
-  try {
-    const result = await env.IMAGES.input(streamOf(new TextEncoder().encode(svg))).output({
-      format: "image/png",
-    });
-    return await readAll(result.image());
-  } catch (error) {
-    // A lost connection to the Images service under load is passing: the step retries it.
-    throw new ProviderError(`local provider: rendering failed (${errorMessage(error)})`, {
-      retryable: isTransientPlatformError(error),
-    });
-  }
-}
-
-/** The start image as a PNG `data:` URI, downscaled to at most MAX_START_SIDE on its longer side. */
-async function startImageDataUri(env: AppEnv, bytes: Uint8Array): Promise<string> {
-  try {
-    const info = await env.IMAGES.info(streamOf(bytes));
-    let transformer = env.IMAGES.input(streamOf(bytes));
-    if ("width" in info && Math.max(info.width, info.height) > MAX_START_SIDE) {
-      // One dimension only: the aspect ratio is kept (the SVG crops it to a square itself).
-      transformer = transformer.transform(
-        info.width >= info.height ? { width: MAX_START_SIDE } : { height: MAX_START_SIDE },
-      );
-    }
-    const png = await readAll((await transformer.output({ format: "image/png" })).image());
-    return `data:image/png;base64,${toBase64(png)}`;
-  } catch (error) {
-    throw new ProviderError(`local provider: start image is not a readable image (${errorMessage(error)})`, {
-      retryable: isTransientPlatformError(error),
-    });
-  }
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function isEditKind(kind: ImageOp["kind"]): kind is EditKind {
   return kind !== "generate";
 }
@@ -120,14 +66,82 @@ function seedFor(op: ImageOp): string {
   return toHex32(hashString(`${LOCAL_MODEL}:${op.kind}:${op.prompt}${image}`));
 }
 
+/** Every parameter is honoured as asked (see edits.ts, sizes.ts, masks.ts, negative.ts). */
+export const LOCAL_CAPABILITIES: ProviderCapabilities = {
+  parameters: {
+    aspectRatio: "native",
+    seed: "native",
+    negativePrompt: "native",
+    strength: "native",
+    model: "native",
+    mask: "native",
+    outpaint: "native",
+    upscale: "native",
+  },
+  models: [LOCAL_MODEL],
+  sizes: "any",
+};
+
+/** Spec-path edits hold decoded pixels: one at a time per isolate (their binding calls use imagesGate). */
+const pixelGate = new Gate(1);
+
+/** What one call made: its bytes and size, and the seed that varied it. */
+interface Made extends EditResult {
+  seed: number;
+}
+
+const SPEC_EDITS: Record<EditKind, (ctx: EditContext, start: Uint8Array) => Promise<EditResult>> = {
+  edit,
+  inpaint,
+  outpaint,
+  variation,
+  upscale,
+};
+
+/** Without a spec (older callers): as before parameters existed, varied by the variant index. */
+async function makeLegacy(op: ImageOp, env: AppEnv, seed: string): Promise<Made> {
+  const kind = op.kind;
+  if (isEditKind(kind) && op.startImage) {
+    const imageHref = await startImageDataUri(env, op.startImage.bytes);
+    const svg = renderEditSvg({ kind, prompt: op.prompt, variantIndex: op.variantIndex, seed, imageHref });
+    const side = editSize(kind);
+    return { bytes: await rasterize(env, svg), width: side, height: side, seed: op.variantIndex };
+  }
+  const svg = renderSvg(op.prompt, op.variantIndex, seed);
+  return { bytes: await rasterize(env, svg), width: SVG_SIZE, height: SVG_SIZE, seed: op.variantIndex };
+}
+
+/** With a spec: varied by its seed, sized by its aspect ratio / margins / factor, edits exact in pixels. */
+async function makeWithSpec(op: ImageOp, spec: GenerationSpec, env: AppEnv, seed: string): Promise<Made> {
+  if (spec.model !== undefined && spec.model !== LOCAL_MODEL) {
+    throw new ProviderError(`local provider: no model '${spec.model}' (it has ${LOCAL_MODEL})`, {
+      retryable: false,
+    });
+  }
+  const exclusions = exclusionsOf(spec.negativePrompt);
+  const kind = op.kind;
+  if (isEditKind(kind) && op.startImage) {
+    const ctx: EditContext = { env, prompt: op.prompt, spec, seed, exclusions };
+    const start = op.startImage.bytes;
+    // One in-memory edit at a time per isolate: each may hold up to ~64 MB (see MAX_WORK_PIXELS).
+    return { ...(await pixelGate.run(() => SPEC_EDITS[kind](ctx, start))), seed: spec.seed };
+  }
+  const size = generateSize(spec.aspectRatio);
+  const svg = renderSvg(op.prompt, spec.seed, seed, { ...size, exclusions });
+  return { bytes: await rasterize(env, svg), ...size, seed: spec.seed };
+}
+
 /**
  * The offline provider: no keys, no network, deterministic output. `generate` renders an abstract
- * composition of the prompt; edit-type ops embed the start image's pixels and change them per kind
- * (`upscale` gives 1024×1024). Honours LOCAL_PROVIDER_DELAY_MS and LOCAL_PROVIDER_FAIL_RATE.
+ * composition of the prompt; edit-type ops work on the start image's pixels. With `op.spec` every
+ * parameter is honoured (seed, aspectRatio, negativePrompt, strength, mask, outpaint, upscale, its
+ * one model); without it, the output is as before parameters existed. Honours
+ * LOCAL_PROVIDER_DELAY_MS and LOCAL_PROVIDER_FAIL_RATE.
  */
 export const localAdapter: ProviderAdapter = {
   id: "local",
   supports: IMAGE_OP_KINDS,
+  capabilities: LOCAL_CAPABILITIES,
   unavailable: (env) => unavailableIf(() => readLocalVars(env)),
   async run(op: ImageOp, env: AppEnv): Promise<ProviderResult> {
     const started = Date.now();
@@ -147,29 +161,20 @@ export const localAdapter: ProviderAdapter = {
     }
 
     const seed = seedFor(op);
-    let svg: string;
-    let size: number;
-    if (isEditKind(kind) && op.startImage) {
-      const start = op.startImage.bytes;
-      const imageHref = await imagesGate.run(() => startImageDataUri(env, start));
-      svg = renderEditSvg({ kind, prompt: op.prompt, variantIndex: op.variantIndex, seed, imageHref });
-      size = editSize(kind);
-    } else {
-      svg = renderSvg(op.prompt, op.variantIndex, seed);
-      size = SVG_SIZE;
-    }
-    const bytes = await imagesGate.run(() => rasterize(env, svg));
+    const made = op.spec ? await makeWithSpec(op, op.spec, env, seed) : await makeLegacy(op, env, seed);
+    const { width, height } = made;
     return {
-      bytes,
+      bytes: made.bytes,
       contentType: "image/png",
       providerMeta: {
         mode: "offline",
         model: LOCAL_MODEL,
         latencyMs: Date.now() - started,
-        width: size,
-        height: size,
+        width,
+        height,
         seed,
       },
+      report: { width, height, seed: made.seed, model: LOCAL_MODEL, warnings: [] },
     };
   },
 };

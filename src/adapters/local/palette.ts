@@ -68,17 +68,35 @@ export function colorsInPrompt(prompt: string): string[] {
   return found;
 }
 
+/** Colours closer than this (Euclidean distance in RGB, 0..441) count as the same colour for exclusion. */
+export const NEAR_COLOR = 80;
+
+/** Whether `hex` is within NEAR_COLOR of any colour of `avoid`. */
+export function isNear(hex: string, avoid: readonly string[]): boolean {
+  const [r, g, b] = parseHex(hex);
+  return avoid.some((other) => {
+    const [r2, g2, b2] = parseHex(other);
+    return Math.hypot(r - r2, g - g2, b - b2) < NEAR_COLOR;
+  });
+}
+
 /**
  * The palette for a render: the prompt's colour words first (so they appear verbatim as fills),
  * padded to four with lighter and darker tones of them; otherwise a fallback chosen by the seed.
+ * Colours near any of `avoid` (a negative prompt's colour words) are left out: of the prompt's words,
+ * and of the fallback (the first palette from the seed's choice on that keeps a colour, filtered).
  */
-export function paletteFor(prompt: string, seed: string): Palette {
-  const words = colorsInPrompt(prompt);
+export function paletteFor(prompt: string, seed: string, avoid: readonly string[] = []): Palette {
+  const words = colorsInPrompt(prompt).filter((hex) => !isNear(hex, avoid));
   const [first, ...rest] = words;
   if (first === undefined) {
-    const index = hashString(`palette:${seed}`) % FALLBACK_PALETTES.length;
-    const fallback = FALLBACK_PALETTES[index] ?? FALLBACK_PALETTES[0] ?? ["#808080"];
-    return { colors: [...fallback] as [string, ...string[]], fromPrompt: false };
+    const start = hashString(`palette:${seed}`) % FALLBACK_PALETTES.length;
+    for (let k = 0; k < FALLBACK_PALETTES.length; k++) {
+      const fallback = FALLBACK_PALETTES[(start + k) % FALLBACK_PALETTES.length] ?? [];
+      const [head, ...tail] = fallback.filter((hex) => !isNear(hex, avoid));
+      if (head !== undefined) return { colors: [head, ...tail], fromPrompt: false };
+    }
+    return { colors: ["#808080"], fromPrompt: false };
   }
   const colors: [string, ...string[]] = [first, ...rest];
   const tones = [

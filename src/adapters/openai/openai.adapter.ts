@@ -11,34 +11,33 @@ import {
 } from "../provider.types";
 import { timeoutError, toProviderError, unreachableError } from "../provider-errors";
 import {
+  buildReport,
   decodeImage,
-  editPrompt,
   type KeyedProviderConfig,
   type KeyedProviderVars,
   liveMeta,
   readKeyedConfig,
-  requireStartImage,
   unavailableIf,
   unsupportedKind,
 } from "../shared";
+import { OPENAI_CAPABILITIES, OPENAI_DEFAULT_MODEL, type OpenAiPlan, planCall } from "./openai.plan";
 
-/** Used when `OPENAI_IMAGE_MODEL` is unset. */
-export const OPENAI_DEFAULT_MODEL = "gpt-image-1";
-/** Square output: every OpenAI image model accepts it, for generations and edits alike. */
-const SIZE = "1024x1024";
+export { OPENAI_CAPABILITIES, OPENAI_DEFAULT_MODEL, OPENAI_MODELS, OPENAI_SIZES } from "./openai.plan";
 
 /**
  * `upscale` is absent: the Images API has no upscaling. `inpaint`, `outpaint` and `variation` are
- * prompt-guided edits of the whole start image (`images.edit`): an `ImageOp` carries no mask yet,
- * so inpaint sends none and the model decides what to repaint from the prompt; when ops gain a
- * mask it belongs in `images.edit({ mask })` (a PNG whose transparent pixels mark the area).
- * `images.createVariation` is not used: it is dall-e-2 only and takes no prompt.
+ * edits (`images.edit`): inpaint sends the job's mask as OpenAI's alpha mask, outpaint a padded
+ * canvas with a mask over the new margins (openai.plan.ts); without them (no parameters) the model
+ * decides from the prompt what to change. `images.createVariation` is not used: it is dall-e-2
+ * only and takes no prompt.
  */
 const SUPPORTS = ["generate", "edit", "inpaint", "outpaint", "variation"] as const satisfies ImageOpKind[];
 
 /** The part of `ImagesResponse` the adapter relies on, checked rather than trusted. */
 const ImagesResponseSchema = z.object({
   data: z.array(z.object({ b64_json: z.string().nullish(), revised_prompt: z.string().nullish() })).nullish(),
+  /** GPT image models: token counts, passed on as given. */
+  usage: z.record(z.string(), z.unknown()).nullish(),
 });
 
 const EXTENSION: Record<string, string> = {
@@ -72,22 +71,25 @@ function responseFormat(model: string): { response_format?: "b64_json" } {
   return model.startsWith("dall-e") ? { response_format: "b64_json" } : {};
 }
 
-async function call(op: ImageOp, config: KeyedProviderConfig): Promise<unknown> {
+async function call(op: ImageOp, plan: OpenAiPlan, config: KeyedProviderConfig): Promise<unknown> {
   const openai = client(config);
-  const { model } = config;
-  if (op.kind === "generate") {
-    return openai.images.generate({ model, prompt: op.prompt, size: SIZE, n: 1, ...responseFormat(model) });
+  const { model, prompt, size } = plan;
+  if (op.kind === "generate" || !plan.image) {
+    return openai.images.generate({ model, prompt, size, n: 1, ...responseFormat(model) });
   }
-  const start = requireStartImage("openai", op.kind, op.startImage);
+  const start = plan.image;
   const image = await toFile(start.bytes, `start.${EXTENSION[start.contentType] ?? "png"}`, {
     type: start.contentType,
   });
+  const mask = plan.mask ? { mask: await toFile(plan.mask, "mask.png", { type: "image/png" }) } : {};
   return openai.images.edit({
     model,
     image,
-    prompt: editPrompt(op.kind, op.prompt),
-    size: SIZE,
+    ...mask,
+    prompt,
+    size,
     n: 1,
+    ...(plan.inputFidelity ? { input_fidelity: plan.inputFidelity } : {}),
     ...responseFormat(model),
   });
 }
@@ -108,18 +110,27 @@ const VARS: KeyedProviderVars = {
 export const openaiAdapter: ProviderAdapter = {
   id: "openai",
   supports: SUPPORTS,
+  capabilities: OPENAI_CAPABILITIES,
   unavailable: (env) => unavailableIf(() => readKeyedConfig(env, VARS)),
   async run(op: ImageOp, env: AppEnv): Promise<ProviderResult> {
     const config = readKeyedConfig(env, VARS);
     if (!isSupported(op.kind)) throw unsupportedKind("openai", op.kind);
     const startedAt = Date.now();
     try {
-      const parsed = ImagesResponseSchema.safeParse(await call(op, config));
+      const plan = await planCall(op, config.model, env);
+      const parsed = ImagesResponseSchema.safeParse(await call(op, plan, config));
       const first = parsed.success ? parsed.data.data?.[0] : undefined;
       if (!first?.b64_json) throw noImage(parsed.success);
       const image = decodeImage("openai", first.b64_json);
       const revisedPrompt = first.revised_prompt ? { revisedPrompt: first.revised_prompt } : {};
-      return { ...image, providerMeta: liveMeta(config.model, startedAt, revisedPrompt) };
+      const usage = parsed.data?.usage;
+      const report = buildReport("openai", image.bytes, {
+        seed: null,
+        model: plan.model,
+        ...(usage ? { usage } : {}),
+        warnings: plan.notes.warnings,
+      });
+      return { ...image, providerMeta: liveMeta(plan.model, startedAt, revisedPrompt), report };
     } catch (error) {
       // The SDK's connection errors carry no status; they are told apart by class (timeout first: it
       // extends APIConnectionError). Their text ("Connection error.") hides the cause, so add it.

@@ -10,31 +10,35 @@ import {
 } from "../provider.types";
 import { toProviderError } from "../provider-errors";
 import {
+  buildReport,
   checkImage,
   decodeImage,
   liveMeta,
-  readModel,
   readTimeoutMs,
-  requireStartImage,
   unavailableIf,
   unsupportedKind,
 } from "../shared";
+import { planCall, WORKERS_CAPABILITIES } from "./workers.plan";
 
-/** Text-to-image default (`WORKERS_IMAGE_MODEL`): answers `{ image: <base64 JPEG> }`. */
-export const WORKERS_DEFAULT_IMAGE_MODEL = "@cf/black-forest-labs/flux-1-schnell";
-/** Image-to-image default (`WORKERS_IMG2IMG_MODEL`): takes `image` as byte values, answers a PNG stream. */
-export const WORKERS_DEFAULT_IMG2IMG_MODEL = "@cf/runwayml/stable-diffusion-v1-5-img2img";
+export {
+  WORKERS_CAPABILITIES,
+  WORKERS_DEFAULT_IMAGE_MODEL,
+  WORKERS_DEFAULT_IMG2IMG_MODEL,
+  WORKERS_DEFAULT_INPAINT_MODEL,
+  WORKERS_MODELS,
+  WORKERS_SDXL_MODEL,
+} from "./workers.plan";
 
 export const WORKERS_OFFLINE_MESSAGE =
   "workers is not available offline: Workers AI needs a deployment (the AI binding is remote-only)";
 
 /**
  * img2img covers `edit` and `variation`: the prompt describes the result and `strength` says how far
- * to move from the start image (1 ignores it). `inpaint` needs a mask (the SD inpainting model takes
- * one; ops carry none yet), and outpaint/upscale have no model here, so they are not offered.
+ * to move from the start image (1 ignores it). The SD inpainting model covers `inpaint` (it needs
+ * the job's mask) and `outpaint` (a padded canvas whose margins are the mask); upscale has no model
+ * here, so it is not offered. workers.plan.ts maps the parameters.
  */
-const SUPPORTS = ["generate", "edit", "variation"] as const satisfies ImageOpKind[];
-const STRENGTH: Record<"edit" | "variation", number> = { edit: 0.75, variation: 0.5 };
+const SUPPORTS = ["generate", "edit", "variation", "inpaint", "outpaint"] as const satisfies ImageOpKind[];
 
 /**
  * Workers AI internal error codes (developers.cloudflare.com/workers-ai/platform/errors): which are
@@ -63,22 +67,6 @@ function isSupported(kind: ImageOpKind): kind is (typeof SUPPORTS)[number] {
   return (SUPPORTS as readonly ImageOpKind[]).includes(kind);
 }
 
-/** Model and inputs of one op (the model names are vars, so the untyped `run` overload is used). */
-function request(op: ImageOp, env: AppEnv): { model: string; inputs: Record<string, unknown> } {
-  if (op.kind === "generate") {
-    return {
-      model: readModel(env, "WORKERS_IMAGE_MODEL", WORKERS_DEFAULT_IMAGE_MODEL),
-      inputs: { prompt: op.prompt },
-    };
-  }
-  const kind = op.kind === "variation" ? "variation" : "edit";
-  const start = requireStartImage("workers", op.kind, op.startImage);
-  return {
-    model: readModel(env, "WORKERS_IMG2IMG_MODEL", WORKERS_DEFAULT_IMG2IMG_MODEL),
-    inputs: { prompt: op.prompt, image: Array.from(start.bytes), strength: STRENGTH[kind] },
-  };
-}
-
 /** The image of any output shape Workers AI image models use: a stream, bytes, or `{ image: base64 }`. */
 async function imageOf(
   output: unknown,
@@ -100,8 +88,12 @@ async function imageOf(
 }
 
 /** Runs the model and reads its image before the deadline; the signal lets the binding stop too. */
-async function runWithDeadline(env: AppEnv, op: ImageOp, timeoutMs: number) {
-  const { model, inputs } = request(op, env);
+async function runWithDeadline(
+  env: AppEnv,
+  model: string,
+  inputs: Record<string, unknown>,
+  timeoutMs: number,
+) {
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -117,7 +109,7 @@ async function runWithDeadline(env: AppEnv, op: ImageOp, timeoutMs: number) {
       // unhandled for a tick, which workerd reports as an unhandled rejection.
       return await imageOf(output);
     })();
-    return { model, image: await Promise.race([work, deadline]) };
+    return await Promise.race([work, deadline]);
   } finally {
     clearTimeout(timer);
   }
@@ -143,21 +135,31 @@ function workersError(error: unknown, timeoutMs: number): ProviderError {
 
 /**
  * Live Workers AI images: `generate` with a text-to-image model (flux-1-schnell by default), `edit`
- * and `variation` with an img2img model. No secret: the `AI` binding authenticates. Locally every
- * call fails non-retryably with WORKERS_OFFLINE_MESSAGE, because the binding only runs remotely.
+ * and `variation` with an img2img model, `inpaint` and `outpaint` with the inpainting model
+ * (`WORKERS_INPAINT_MODEL`). No secret: the `AI` binding authenticates. Locally every call fails
+ * non-retryably with WORKERS_OFFLINE_MESSAGE, because the binding only runs remotely.
  */
 export const workersAdapter: ProviderAdapter = {
   id: "workers",
   supports: SUPPORTS,
+  capabilities: WORKERS_CAPABILITIES,
   unavailable: (env) =>
     aiAvailable(env) ? unavailableIf(() => readTimeoutMs(env, "workers")) : WORKERS_OFFLINE_MESSAGE,
   async run(op: ImageOp, env: AppEnv): Promise<ProviderResult> {
     const timeoutMs = readTimeoutMs(env, "workers");
     if (!isSupported(op.kind)) throw unsupportedKind("workers", op.kind);
+    // Before any preparation: masks and canvases are not worth making for a call that cannot run.
+    if (!aiAvailable(env)) throw new ProviderError(WORKERS_OFFLINE_MESSAGE, { retryable: false });
     const startedAt = Date.now();
     try {
-      const { model, image } = await runWithDeadline(env, op, timeoutMs);
-      return { ...image, providerMeta: liveMeta(model, startedAt) };
+      const plan = await planCall(op, env);
+      const image = await runWithDeadline(env, plan.model, plan.inputs, timeoutMs);
+      const report = buildReport("workers", image.bytes, {
+        seed: plan.seed,
+        model: plan.model,
+        warnings: plan.notes.warnings,
+      });
+      return { ...image, providerMeta: liveMeta(plan.model, startedAt), report };
     } catch (error) {
       throw workersError(error, timeoutMs);
     }

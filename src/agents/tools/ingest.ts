@@ -1,7 +1,12 @@
 /** Start-image ingest: fetch a job's start image behind the URL guard, check it, store it in R2. */
 import type { AppEnv } from "../../lib/env";
 import { ApiError, type ErrorCode } from "../../lib/errors";
-import { sniffImageType } from "../../lib/image-type";
+import {
+  declaredImageSize,
+  type ImageSize,
+  type SniffedImageType,
+  sniffImageType,
+} from "../../lib/image-type";
 import { checkIngestUrl } from "../../lib/url-guard";
 import { imageInfo } from "./images";
 import { putOriginal } from "./r2";
@@ -15,6 +20,8 @@ export const INGEST_LIMITS = {
   /** The whole ingest (every hop and the body) must finish within this. */
   timeoutMs: 10_000,
 } as const;
+
+const tooLargeReason = `the image is larger than ${INGEST_LIMITS.maxBytes / 1024 / 1024} MiB`;
 
 /** The start image as stored. */
 export interface IngestedImage {
@@ -112,8 +119,7 @@ async function readCounting(body: ReadableStream<Uint8Array>, tooLarge: () => Ap
  * when a JS reader's pending read fails: cloudflare/workerd#501.)
  */
 async function readCapped(res: Response, signal: AbortSignal, timeout: () => ApiError): Promise<Uint8Array> {
-  const tooLarge = () =>
-    refuse("payload_too_large", `the image is larger than ${INGEST_LIMITS.maxBytes / 1024 / 1024} MiB`);
+  const tooLarge = () => refuse("payload_too_large", tooLargeReason);
   const declared = res.headers.get("content-length");
   const length = declared === null ? null : Number(declared);
   if (length !== null && length > INGEST_LIMITS.maxBytes) {
@@ -133,22 +139,60 @@ async function readCapped(res: Response, signal: AbortSignal, timeout: () => Api
   }
 }
 
-const tooManyPixels = (size: { width: number; height: number }): ApiError =>
-  refuse(
-    "payload_too_large",
-    `the image is ${size.width}×${size.height} px; at most ${INGEST_LIMITS.maxSide} px per side`,
-  );
+/** Why image bytes were refused: the status code and a reason the caller may show. */
+export interface ImageRefusal {
+  ok: false;
+  code: Extract<ErrorCode, "payload_too_large" | "unsupported_media_type">;
+  reason: string;
+}
 
-/** The canvas a PNG or GIF header declares (PNG IHDR, GIF logical screen); null for other types. */
-function declaredSize(bytes: Uint8Array, type: string): { width: number; height: number } | null {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (type === "image/png" && bytes.byteLength >= 24) {
-    return { width: view.getUint32(16), height: view.getUint32(20) };
+/** Image bytes that passed every check: their sniffed type and their canvas. */
+export interface CheckedImage extends ImageSize {
+  ok: true;
+  contentType: SniffedImageType;
+}
+
+const overSide = (size: ImageSize): boolean =>
+  size.width > INGEST_LIMITS.maxSide || size.height > INGEST_LIMITS.maxSide;
+
+const tooManyPixels = (size: ImageSize): ImageRefusal => ({
+  ok: false,
+  code: "payload_too_large",
+  reason: `the image is ${size.width}×${size.height} px; at most ${INGEST_LIMITS.maxSide} px per side`,
+});
+
+/**
+ * The one check of image bytes from outside, shared by URL ingest and uploads (src/uploads/): the
+ * type by magic bytes (never a Content-Type), at most 20 MiB, the header's canvas at most 8192 px
+ * per side before any decoder runs (PNG IHDR, JPEG SOF, WebP VP8/VP8L/VP8X, GIF screen: a
+ * decompression bomb declares a huge canvas in a few bytes), then decodable by the Images binding
+ * and within the cap as decoded. The size reported is the decoded one (what the Images binding, and
+ * so every rendition, sees); for a well-formed file it is the header's.
+ */
+export async function inspectImage(
+  images: ImagesBinding,
+  bytes: Uint8Array,
+): Promise<CheckedImage | ImageRefusal> {
+  if (bytes.byteLength > INGEST_LIMITS.maxBytes)
+    return { ok: false, code: "payload_too_large", reason: tooLargeReason };
+  const contentType = sniffImageType(bytes);
+  if (!contentType)
+    return { ok: false, code: "unsupported_media_type", reason: "not a PNG, JPEG, WebP or GIF image" };
+  const declared = declaredImageSize(bytes, contentType);
+  if (declared && overSide(declared)) return tooManyPixels(declared);
+  let decoded: ImageSize;
+  try {
+    decoded = await imageInfo(images, bytes);
+  } catch {
+    // The binding's message names local paths: never forward it.
+    return {
+      ok: false,
+      code: "unsupported_media_type",
+      reason: `the ${contentType} image could not be decoded`,
+    };
   }
-  if (type === "image/gif" && bytes.byteLength >= 10) {
-    return { width: view.getUint16(6, true), height: view.getUint16(8, true) };
-  }
-  return null;
+  if (overSide(decoded)) return tooManyPixels(decoded);
+  return { ok: true, contentType, width: decoded.width, height: decoded.height };
 }
 
 /**
@@ -178,21 +222,14 @@ export async function ingestStartImage(
   }
   const bytes = await readCapped(res, signal, timeout);
 
-  const contentType = sniffImageType(bytes);
-  if (!contentType) throw refuse("unsupported_media_type", "not a PNG, JPEG, WebP or GIF image");
-  const declared = declaredSize(bytes, contentType);
-  if (declared && (declared.width > INGEST_LIMITS.maxSide || declared.height > INGEST_LIMITS.maxSide)) {
-    // A decompression bomb is a few bytes declaring a huge canvas: refused before any decoder sees it.
-    throw tooManyPixels(declared);
-  }
-  let size: { width: number; height: number };
-  try {
-    size = await imageInfo(env.IMAGES, bytes);
-  } catch {
-    // The binding's message names local paths: never forward it.
-    throw refuse("unsupported_media_type", `the ${contentType} image could not be decoded`);
-  }
-  if (size.width > INGEST_LIMITS.maxSide || size.height > INGEST_LIMITS.maxSide) throw tooManyPixels(size);
-  await putOriginal(env.BUCKET, r2Key, bytes, contentType);
-  return { bytes, contentType, width: size.width, height: size.height, finalUrl: url.href };
+  const image = await inspectImage(env.IMAGES, bytes);
+  if (!image.ok) throw refuse(image.code, image.reason);
+  await putOriginal(env.BUCKET, r2Key, bytes, image.contentType);
+  return {
+    bytes,
+    contentType: image.contentType,
+    width: image.width,
+    height: image.height,
+    finalUrl: url.href,
+  };
 }

@@ -24,12 +24,15 @@ interface Action {
 
 /** The POST body of a replayed job without its closing brace (the script appends session and parent). */
 function jobBodyPrefix(job: JobRecord): string {
+  // The generation parameters too: the same seed (and size, model, margins…) makes the same images.
+  const { maskR2Key: _mask, ...params } = job.params;
   const body = JSON.stringify({
     prompt: job.prompt,
     providers: job.providers,
     variants: job.variants,
     kind: job.kind,
     autoRetry: job.autoRetry,
+    ...params,
     ...(job.startImageUrl ? { startImageUrl: job.startImageUrl } : {}),
   });
   return body.slice(0, -1);
@@ -42,6 +45,14 @@ function jobAction(job: JobRecord, n: number, made: LineageStep[]): Action {
       at: job.createdAt,
       order: 0,
       lines: [`log ${shellQuote(`job ${n}: its stored request is unreadable; not replayed`)}`],
+    };
+  }
+  if (job.kind === "inpaint") {
+    // Its mask was an upload of the owner's: the script has no way to bring those bytes along.
+    return {
+      at: job.createdAt,
+      order: 0,
+      lines: [`log ${shellQuote(`job ${n}: an inpaint with an uploaded mask; not replayed`)}`],
     };
   }
   const needsParent = job.kind !== "generate" && !job.startImageUrl ? 1 : 0;

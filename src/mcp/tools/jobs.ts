@@ -6,17 +6,17 @@ import { z } from "zod";
 import { derivedId, newId } from "../../lib/ids";
 import { isTerminal } from "../../lib/vocabulary";
 import { IdSchema } from "../../schemas/common";
-import { CancelResultSchema, CreateJobSchema, JobAcceptedSchema, JobSchema } from "../../schemas/jobs";
+import { CancelResultSchema, CreateJobFieldsSchema, JobAcceptedSchema, JobSchema } from "../../schemas/jobs";
 import { fromOutcome } from "../results";
 import { defineTool } from "../tool";
 
-const job = CreateJobSchema.shape;
+const job = CreateJobFieldsSchema.shape;
 
 /**
  * The REST body minus sessionId, plus the path's projectId and the Idempotency-Key header as
- * arguments: built from CreateJobSchema so a field the route gains is a tool argument at once.
+ * arguments: built from CreateJobFieldsSchema so a field the route gains is a tool argument at once.
  */
-const GenerateInput = CreateJobSchema.omit({ sessionId: true }).extend({
+const GenerateInput = CreateJobFieldsSchema.omit({ sessionId: true }).extend({
   projectId: IdSchema.describe("The project to generate into (from create_project or list_projects)"),
   prompt: job.prompt.describe("What to draw (1..4000 characters)"),
   providers: job.providers.describe(
@@ -29,6 +29,27 @@ const GenerateInput = CreateJobSchema.omit({ sessionId: true }).extend({
   startImageUrl: job.startImageUrl.describe("A public https URL of a PNG, JPEG, WebP or GIF to start from"),
   parentProgressionId: job.parentProgressionId.describe("A progression of this project to continue from"),
   autoRetry: job.autoRetry.describe("Judge-driven retries per task, 0..2 (default: preferences, else 0)"),
+  startImageUploadId: job.startImageUploadId.describe(
+    "An upload of yours (upload_image) as the start image; at most one of startImageUrl, startImageUploadId, parentProgressionId",
+  ),
+  aspectRatio: job.aspectRatio.describe(
+    "1:1, 4:3, 3:4, 3:2, 2:3, 16:9 or 9:16: each provider uses its nearest size (the task's warnings say so)",
+  ),
+  seed: job.seed.describe(
+    "0..4294967295; variant i uses seed + i; drawn when omitted; every task reports it",
+  ),
+  negativePrompt: job.negativePrompt.describe("What to keep out of the image (up to 1,000 characters)"),
+  strength: job.strength.describe("edit and variation: how far to move from the start image, 0..1"),
+  models: job.models.describe("A model per provider, from the models GET /api/providers lists"),
+  maskUploadId: job.maskUploadId.describe(
+    "inpaint (required): an uploaded PNG the start image's size, white = repaint, black = keep",
+  ),
+  outpaint: job.outpaint.describe(
+    "outpaint: { left, right, top, bottom } pixels to add; or give only aspectRatio to grow the canvas to it",
+  ),
+  upscale: job.upscale.describe(
+    "upscale: { factor: 2 | 4 } (2 when omitted); local is the provider that can",
+  ),
   sessionId: job.sessionId
     .optional()
     .describe("The live event stream's session (8..128 of [A-Za-z0-9_-]); one is made when absent"),
