@@ -51,6 +51,7 @@ export type TaskFacts = Pick<
   | "startedAt"
   | "finishedAt"
   | "createdAt"
+  | "costUsd"
 >;
 
 /** An artifact linked to one of the projects, with where its rendered content lives. */

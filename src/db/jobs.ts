@@ -43,6 +43,7 @@ export interface TaskRow {
   duplicate_of: string | null;
   error: string | null;
   refined_prompt: string | null;
+  cost_usd?: number | null;
   started_at: number | null;
   finished_at: number | null;
   created_at: number;
@@ -109,6 +110,7 @@ export function toTask(row: TaskRow): JobTask {
     duplicateOf: row.duplicate_of,
     error: row.error,
     refinedPrompt: row.refined_prompt,
+    costUsd: row.cost_usd ?? null,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     createdAt: row.created_at,

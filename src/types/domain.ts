@@ -37,6 +37,8 @@ export interface JobTask {
   startedAt: number | null;
   finishedAt: number | null;
   createdAt: number;
+  /** Estimated USD of its provider call (src/jobs/cost.ts); null before the call or when unknown. */
+  costUsd?: number | null;
 }
 
 export interface Job {

@@ -187,6 +187,8 @@ describe("JSON documents", () => {
     expect(local?.latencyMs.p50).toBeGreaterThanOrEqual(0);
     expect(local?.latencyMs.p95).toBeGreaterThanOrEqual(local?.latencyMs.p50 ?? 0);
     expect(local?.models).toEqual({ "local-svg-v3": judged().length });
+    // Cost per image, from the tasks' estimates: local costs nothing.
+    expect(local?.costUsd).toEqual({ total: 0, perImage: 0 });
     expect(doc.generatedAt).toBeGreaterThan(Date.now() - 60_000);
   });
 

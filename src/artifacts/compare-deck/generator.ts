@@ -22,11 +22,16 @@ import template from "./template.html";
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 
+/** The estimated cost of the call (src/jobs/cost.ts), when one is known. */
+const cost = (task: JobTask): string =>
+  typeof task.costUsd === "number" ? ` · est. $${task.costUsd.toFixed(task.costUsd < 0.01 ? 4 : 3)}` : "";
+
 function timing(task: JobTask, step: LineageStep | undefined): string {
-  if (step?.provider.latencyMs != null) return `provider latency ${seconds(step.provider.latencyMs)}`;
+  if (step?.provider.latencyMs != null)
+    return `provider latency ${seconds(step.provider.latencyMs)}${cost(task)}`;
   if (task.startedAt != null && task.finishedAt != null)
-    return `ran ${seconds(task.finishedAt - task.startedAt)}`;
-  return "";
+    return `ran ${seconds(task.finishedAt - task.startedAt)}${cost(task)}`;
+  return cost(task).replace(/^ · /, "");
 }
 
 function outcome(task: JobTask, step: LineageStep | undefined, data: PageData, input: GenerateInput): string {
@@ -86,7 +91,7 @@ export const compareDeckGenerator: ArtifactGenerator = {
   name: "Compare deck",
   output: "html",
   description:
-    "Per prompt, every provider's and variant's result side by side with verdict, notes, latency and errors.",
+    "Per prompt, every provider's and variant's result side by side with verdict, notes, latency, estimated cost and errors.",
   defaultTemplate: template,
   publicPath: "/public/artifact",
   async generate(input) {

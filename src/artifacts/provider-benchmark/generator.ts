@@ -43,6 +43,15 @@ const increment = (counts: Record<string, number>, key: string) => {
   counts[key] = (counts[key] ?? 0) + 1;
 };
 
+/** The tasks' estimated cost, total and per image made (USD, rounded to a millionth). */
+function costOf(tasks: TaskFacts[], images: number) {
+  const known = tasks.flatMap((t) => (typeof t.costUsd === "number" ? [t.costUsd] : []));
+  if (known.length === 0) return { total: null, perImage: null };
+  const total = known.reduce((a, b) => a + b, 0);
+  const round = (usd: number) => Math.round(usd * 1e6) / 1e6;
+  return { total: round(total), perImage: images > 0 ? round(total / images) : null };
+}
+
 function providerRow(provider: ProviderId, tasks: TaskFacts[], images: LineageStep[]) {
   const failuresByKind: Record<string, number> = {};
   const models: Record<string, number> = {};
@@ -77,6 +86,7 @@ function providerRow(provider: ProviderId, tasks: TaskFacts[], images: LineageSt
       images.flatMap((s) => (s.provider.latencyMs === null ? [] : [s.provider.latencyMs])),
     ),
     taskDurationMs: percentiles(durations),
+    costUsd: costOf(tasks, images.length),
     failuresByKind,
     models,
   };

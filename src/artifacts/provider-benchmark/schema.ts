@@ -29,6 +29,11 @@ export const ProviderBenchmarkSchema = z.object({
       taskDurationMs: Percentiles,
       /** Failed tasks by cause; the counts add up to `failed`. */
       failuresByKind: z.record(z.string(), z.number().int().positive()),
+      /** Estimated cost (src/jobs/cost.ts): the sum over its tasks, and per image it produced; null when none is known. */
+      costUsd: z.object({
+        total: z.number().nonnegative().nullable(),
+        perImage: z.number().nonnegative().nullable(),
+      }),
       /** Models the provider reported, with how many images each made. */
       models: z.record(z.string(), z.number().int().positive()),
     }),
