@@ -63,14 +63,9 @@ export const CreateJobFieldsSchema = z
       .max(1000)
       .optional()
       .openapi({ description: "What to keep out of the image" }),
-    strength: z
-      .number()
-      .min(0)
-      .max(1)
-      .optional()
-      .openapi({
-        description: "edit and variation: how far the result may move from the start image (0..1)",
-      }),
+    strength: z.number().min(0).max(1).optional().openapi({
+      description: "edit and variation: how far the result may move from the start image (0..1)",
+    }),
     models: z
       .strictObject({
         openai: z.string().min(1).max(100).optional(),
