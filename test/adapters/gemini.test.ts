@@ -251,7 +251,7 @@ describe("gemini adapter: generation parameters", () => {
         negativePrompt: "approximate",
         strength: "approximate",
         model: "native",
-        mask: "approximate",
+        mask: "unsupported",
         outpaint: "approximate",
         upscale: "unsupported",
       },
@@ -328,31 +328,25 @@ describe("gemini adapter: generation parameters", () => {
     ]);
   });
 
-  it("inpaint shows the mask as a second image (white = repaint, at the start image's size) with an instruction", async () => {
-    const start = await stubPng(); // 16×16
-    const mask = houseMask(8, 8, (_x, y) => y >= 4); // the bottom half, scaled up
+  it("refuses a mask without calling Gemini: it has no mask input", async () => {
+    const start = await stubPng();
+    const mask = houseMask(8, 8, (_x, y) => y >= 4);
     const { tag, prompt } = tagged("a pond");
-    const result = await geminiAdapter.run(
-      op(prompt, {
-        kind: "inpaint",
-        startImage: { bytes: start.bytes, contentType: "image/png" },
-        spec: spec({ mask }),
-      }),
-      liveEnv(),
+    const refused = await failure(
+      geminiAdapter.run(
+        op(prompt, {
+          kind: "inpaint",
+          startImage: { bytes: start.bytes, contentType: "image/png" },
+          spec: spec({ mask }),
+        }),
+        liveEnv(),
+      ),
     );
-    const parts = (await recorded(tag))[0]?.json.contents[0]?.parts ?? [];
-    expect(parts).toHaveLength(3);
-    expect(parts[0]).toEqual({ inlineData: { mimeType: "image/png", data: start.base64 } });
-    expect(parts[1]?.inlineData?.mimeType).toBe("image/png");
-    expect(parts[2]).toEqual({
-      text: `The second image is a mask of the first: repaint only the area that is white in the mask and keep everything that is black in it exactly as it is: ${prompt}`,
+    expect(refused).toMatchObject({
+      retryable: false,
+      message: "gemini has no mask input: inpaint with openai, workers or local",
     });
-    const sent = decodeBase64Png(parts[1]?.inlineData?.data);
-    expect([sent.width, sent.height, sent.channels]).toEqual([16, 16, 1]);
-    for (let y = 0; y < 16; y++) {
-      for (let x = 0; x < 16; x++) expect(sent.data[y * 16 + x], `mask at ${x},${y}`).toBe(y >= 8 ? 255 : 0);
-    }
-    expect(result.report?.warnings?.map((w) => w.parameter)).toEqual(["mask"]);
+    expect(await recorded(tag)).toEqual([]);
   });
 
   it("outpaint sends a padded canvas and its mask, at the nearest aspect ratio Gemini has", async () => {

@@ -119,6 +119,38 @@ describe("parameters at the door", () => {
   });
 });
 
+describe("a mask on a provider without masks", () => {
+  it("is refused at submission, naming provider and parameter, and nothing is written", async () => {
+    const upload = async (bytes: Uint8Array) =>
+      (
+        (await (
+          await call("/api/uploads", {
+            method: "POST",
+            rawBody: bytes,
+            headers: { "content-type": "image/png" },
+          })
+        ).json()) as { id: string }
+      ).id;
+    const photo = await upload(await renderPng("#246", "#9cf", 64));
+    const mask = await upload(await renderPng("#fff", "#000", 64));
+    const project = await createProject("No masks");
+    const res = await submit(project.id, {
+      prompt: "a stormy sky",
+      providers: ["local", "gemini"],
+      kind: "inpaint",
+      startImageUploadId: photo,
+      maskUploadId: mask,
+    });
+    const body = await expectError(res, 400, "invalid_request");
+    expect(body.error.message).toContain("'gemini'");
+    expect(body.error.message).toContain("'mask'");
+    expect(body.error.details).toEqual([
+      expect.objectContaining({ provider: "gemini", parameter: "mask", path: ["maskUploadId"] }),
+    ]);
+    expect((await appEnv.BUCKET.list({ prefix: `project/${project.id}/` })).objects).toEqual([]);
+  });
+});
+
 describe("what every task reports", () => {
   it("reports the seed (job seed + variant), model, size, latency and cost; totals on the job", async () => {
     const project = await createProject("Report");

@@ -2,12 +2,12 @@
  * How the `gemini` adapter maps a task's GenerationSpec onto `generateContent`: the aspect ratio
  * and the seed natively (`imageConfig.aspectRatio`, `seed`), the model from the allowlist, and what
  * Gemini has no input for done as near as it allows and said: the negative prompt and strength
- * become words, the mask a second image with an instruction, outpaint a padded canvas plus its mask.
+ * become words (a mask is refused: Gemini has no mask input), outpaint a padded canvas plus its mask.
  */
 import type { AppEnv } from "../../lib/env";
-import { fitImage, maskCoverage, outpaintCanvas, toGreyMask } from "../mask";
+import { outpaintCanvas, toGreyMask } from "../mask";
 import type { AspectRatio, ProviderCapabilities } from "../params";
-import type { ImageOp } from "../provider.types";
+import { type ImageOp, ProviderError } from "../provider.types";
 import {
   Approximations,
   chooseModel,
@@ -52,7 +52,7 @@ export const GEMINI_CAPABILITIES: ProviderCapabilities = {
     negativePrompt: "approximate",
     strength: "approximate",
     model: "native",
-    mask: "approximate",
+    mask: "unsupported",
     outpaint: "approximate",
     upscale: "unsupported",
   },
@@ -76,8 +76,6 @@ const inline = (mimeType: string, bytes: Uint8Array): Part => ({
   inlineData: { mimeType, data: toBase64(bytes) },
 });
 
-const MASKED_INPAINT =
-  "The second image is a mask of the first: repaint only the area that is white in the mask and keep everything that is black in it exactly as it is";
 const PADDED_OUTPAINT =
   "The first image has an empty border, which the second image (a mask) shows in white: fill that border so the scene extends naturally, keeping the existing content exactly as it is";
 
@@ -95,19 +93,11 @@ async function editParts(
   const start = requireStartImage("gemini", op.kind, op.startImage);
   const spec = op.spec;
   if (op.kind === "inpaint" && spec?.mask) {
-    const mask = spec.mask;
-    const fitted = await preparing("gemini", () => fitImage(env.IMAGES, start, MAX_SIDE));
-    const coverage = await preparing("gemini", async () => maskCoverage(mask, fitted.width, fitted.height));
-    const scaled =
-      fitted.scale > 1 ? ` (both at ${fitted.width}x${fitted.height}, at most ${MAX_SIDE} px per side)` : "";
-    notes.add(
-      "mask",
-      `gemini has no mask input: the mask went in as a second image${scaled} with an instruction to repaint only its white area, so the rest may change a little too`,
-    );
-    return {
-      images: [inline(fitted.contentType, fitted.bytes), inline("image/png", toGreyMask(coverage))],
-      prompt: `${MASKED_INPAINT}: ${op.prompt}`,
-    };
+    // Gemini has no mask input: repainting only a chosen region cannot be honoured in substance, so
+    // a job never sends one (capabilities say unsupported: a 400 at submission); a direct call says why.
+    throw new ProviderError("gemini has no mask input: inpaint with openai, workers or local", {
+      retryable: false,
+    });
   }
   if (op.kind === "outpaint" && spec?.outpaint) {
     const margins = spec.outpaint;
