@@ -2,7 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { boundedInt, IdSchema } from "./common";
 
-export const ArtifactOutputSchema = z.enum(["html", "pdf", "json", "video", "csv", "image"]);
+export const ArtifactOutputSchema = z.enum(["html", "pdf", "json", "video", "csv", "image", "text"]);
 export type ArtifactOutput = z.infer<typeof ArtifactOutputSchema>;
 
 export const ArtifactSchema = z

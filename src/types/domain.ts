@@ -99,7 +99,7 @@ export interface Artifact {
   ownerId: string | null;
   type: string;
   title: string;
-  output: "html" | "pdf" | "json" | "video" | "csv" | "image";
+  output: "html" | "pdf" | "json" | "video" | "csv" | "image" | "text";
   status: "draft" | "published";
   publicSlug: string;
   templateR2Key: string | null;

@@ -58,7 +58,7 @@ describe("GET /api/artifacts/types", () => {
       "prompt-lineage-map": "json",
       "prompt-recipe-card": "json",
       "knowledge-pack": "json",
-      "seed-replay-script": expect.any(String),
+      "seed-replay-script": "text",
       "r2-archive-manifest": "csv",
       "review-board": "html",
       "voting-deck": "html",

@@ -136,9 +136,8 @@ export function replayScript(data: ProjectData, generatedAt: Date): string {
 export const seedReplayScript: DocumentSpec = {
   id: "seed-replay-script",
   name: "Seed replay script",
-  // The contract's output vocabulary has no "text": "html" is the one whose preview (open the public
-  // URL) shows a text/plain body as it is. A "text" value needs a CONTRACT change and a migration.
-  output: "html",
+  // It serves text/plain (migration 0012 added "text" to the output vocabulary).
+  output: "text",
   description:
     "A bash + curl script (BASE_URL, API_KEY from the environment) that recreates the projects on any deployment: the project, its jobs and rollbacks in order, continue-from links rebuilt.",
   async build(_input, data) {
