@@ -63,6 +63,11 @@ export async function api(method, path, body, options = {}) {
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  return answer(res, key, options);
+}
+
+/** The parsed JSON of a response, or an ApiFailure with the server's own code and message. */
+async function answer(res, key, options) {
   const text = await res.text();
   let json = null;
   try {
@@ -81,6 +86,28 @@ export async function api(method, path, body, options = {}) {
     throw failure;
   }
   return json;
+}
+
+/** The image types POST /api/uploads takes as raw bytes. */
+export const IMAGE_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif"];
+
+/**
+ * Uploads an image (POST /api/uploads): the raw bytes with their type when the browser knows it
+ * is one the server takes, else as multipart `file` (the server decides by the bytes). Resolves
+ * with the upload `{ id, contentType, width, height, bytes, sha256, createdAt }`.
+ */
+export async function uploadImage(blob) {
+  const key = currentKey();
+  const headers = { Accept: "application/json" };
+  if (key) headers["X-Api-Key"] = key;
+  let body = blob;
+  if (IMAGE_TYPES.includes(blob.type)) headers["Content-Type"] = blob.type;
+  else {
+    body = new FormData();
+    body.append("file", blob, blob.name ?? "image");
+  }
+  const res = await fetch("/api/uploads", { method: "POST", headers, body });
+  return answer(res, key, {});
 }
 
 /** A readable one-liner for any failure. */

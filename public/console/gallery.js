@@ -5,7 +5,7 @@
 import { api, describe } from "./api.js";
 import { confirmAction } from "./confirm.js";
 import { byId, el, focusIfLost, say } from "./dom.js";
-import { continuingFrom, setContinueFrom } from "./jobs.js";
+import { continuingFrom, setContinueFrom } from "./start-image.js";
 
 let projectOf = () => "";
 

@@ -1,18 +1,20 @@
-/** Job submission and the live task cards: one card per task, updated from stream events. */
-import { api, describe } from "./api.js";
+/**
+ * The Generate form: providers, kind, start image, mask, parameters, and submission
+ * (POST /api/projects/:id/jobs). The cards it starts are updated from the stream (cards.js).
+ */
+import { api, describe, uploadImage } from "./api.js";
+import { applyEvent, clearCards, initCards, jobEnded, newJobCards } from "./cards.js";
 import { byId, el, say } from "./dom.js";
+import { initMask, maskBlob, paintedShare, showMask } from "./mask.js";
+import { currentKind, initParams, paramFields, setProviderInfo } from "./params.js";
+import { currentStart, initStart, resetStart, startFields } from "./start-image.js";
 import { sessionId } from "./stream.js";
 
+export { applyEvent };
 export const PROVIDERS = ["local", "openai", "gemini", "workers"];
-const STATUS_WORDS = { queued: "queued", running: "running", complete: "complete", fail: "failed" };
 
-const cards = new Map();
-let currentJob = null;
 let jobProject = null;
-let continueFrom = null;
-let onJobEnded = () => {};
-
-const taskKey = (d) => `${d.jobId}/${d.provider}#${d.variantIndex}${d.attempt ? `.${d.attempt}` : ""}`;
+let submitting = false;
 
 /** A short note for a provider that cannot run here, from GET /api/providers' reason. */
 function noteFor(provider) {
@@ -26,6 +28,7 @@ function noteFor(provider) {
 /**
  * The provider checkboxes (GET /api/providers): one per provider, labelled with its id; one that
  * cannot run here says why next to its label (it can still be picked: its tasks then fail saying so).
+ * The same list tells the kind and parameter controls what each provider can do (params.js).
  */
 export function renderProviders(providers) {
   const known = new Map((providers ?? []).map((p) => [p.id, p]));
@@ -49,100 +52,14 @@ export function renderProviders(providers) {
       );
     }),
   );
-}
-
-/** The progression the next job continues from, or null. */
-export const continuingFrom = () => continueFrom;
-
-/** The next job continues from this progression (its image is the start image of edits). */
-export function setContinueFrom(progression) {
-  continueFrom = progression;
-  byId("continue-from").hidden = !progression;
-  if (progression) {
-    byId("continue-text").textContent =
-      `Continuing from step ${progression.id.slice(0, 8)} (“${progression.prompt.slice(0, 60)}”). `;
-    byId("prompt").focus();
-  }
-}
-
-function card(d) {
-  const key = taskKey(d);
-  let entry = cards.get(key);
-  if (entry) return entry;
-  const label = `${d.provider} · variant ${d.variantIndex + 1}${d.attempt ? ` · retry ${d.attempt}` : ""}`;
-  const bar = el("progress", { max: "1", value: "0", "aria-label": `Progress of ${label}` });
-  const status = el("span", { class: "status", text: "queued" });
-  const figure = el("div", { class: "thumb" });
-  const verdict = el("p", { class: "verdict" });
-  const root = el("li", { class: "task" }, el("strong", { text: label }), " ", status, bar, figure, verdict);
-  byId("tasks").append(root);
-  entry = { root, bar, status, figure, verdict };
-  cards.set(key, entry);
-  return entry;
-}
-
-function setStatus(entry, type) {
-  entry.status.textContent = STATUS_WORDS[type] ?? type;
-  entry.root.dataset.status = STATUS_WORDS[type] ?? type;
-}
-
-/** Applies one stream event to the page (events of other jobs of this session are shown too). */
-export function applyEvent(envelope) {
-  const { type, data } = envelope;
-  if (!data?.jobId) return;
-  if (!data.provider) {
-    if (type === "complete" && data.summary) {
-      const s = data.summary;
-      say(
-        "job-status",
-        `Job finished: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped of ${s.total}.`,
-      );
-      onJobEnded(data.jobId);
-    }
-    if (type === "fail") say("job-status", `Job failed: ${data.error}`, true);
-    return;
-  }
-  const entry = card(data);
-  if (type === "queued" || type === "running") setStatus(entry, type);
-  if (type === "progress") {
-    setStatus(entry, "running");
-    entry.bar.value = data.progress;
-  }
-  if (type === "judge") {
-    const notes = (data.notes ?? []).join(" · ");
-    entry.verdict.textContent = `Verdict: ${data.judgment}${notes ? ` — ${notes}` : ""}`;
-    if (data.retrySuggestion) entry.verdict.append(el("br"), `Suggestion: ${data.retrySuggestion}`);
-  }
-  if (type === "complete") {
-    setStatus(entry, "complete");
-    entry.bar.value = 1;
-    if (data.skipped === "duplicate")
-      entry.verdict.textContent = "Skipped: a near-duplicate of an earlier image.";
-    if (data.generatedImageUrl) {
-      const src = `${data.generatedImageUrl}${data.generatedImageUrl.includes("?") ? "&" : "?"}w=320&format=webp`;
-      entry.figure.replaceChildren(
-        el("img", {
-          src,
-          alt: `Result of ${data.provider} variant ${data.variantIndex + 1}`,
-          width: "160",
-          height: "160",
-        }),
-      );
-    }
-  }
-  if (type === "fail") {
-    setStatus(entry, "fail");
-    entry.verdict.textContent = `Failed: ${data.error}`;
-  }
+  setProviderInfo(providers);
 }
 
 /** Clears what belongs to the previous key's owner (its session is another stream). */
 export function resetJobs() {
-  cards.clear();
-  currentJob = null;
   jobProject = null;
-  byId("tasks").replaceChildren();
-  setContinueFrom(null);
+  clearCards();
+  resetStart();
   say("job-status", "");
   say("stream-status", "");
 }
@@ -150,45 +67,84 @@ export function resetJobs() {
 /** A deleted project's job cards go with it. */
 export function projectDeleted(id) {
   if (jobProject !== id) return;
-  cards.clear();
-  currentJob = null;
   jobProject = null;
-  byId("tasks").replaceChildren();
+  clearCards();
   say("job-status", "The last job's project was deleted.");
+}
+
+/** The inpaint mask, uploaded (POST /api/uploads): its id, or a reason it cannot be sent. */
+async function uploadMask() {
+  const start = currentStart();
+  if (!start || start.source === "url")
+    return {
+      error: "Inpaint paints its mask over the start image: upload one or continue from a gallery image.",
+    };
+  if (paintedShare() === 0) return { error: "Paint the part to repaint on the start image first." };
+  say("job-status", "Uploading the mask…");
+  const mask = await uploadImage(await maskBlob());
+  return { id: mask.id };
+}
+
+async function submit(form, project) {
+  const fields = paramFields(new FormData(form));
+  if (fields.error) return say("job-status", fields.error, true);
+  const data = new FormData(form);
+  const body = {
+    prompt: String(data.get("prompt") ?? ""),
+    providers: data.getAll("providers").map(String),
+    variants: Number(data.get("variants")),
+    autoRetry: Number(data.get("autoRetry") || 0),
+    sessionId: sessionId(),
+    ...startFields(),
+    ...fields.body,
+  };
+  if (body.providers.length === 0) return say("job-status", "Pick at least one provider.", true);
+  const kind = currentKind();
+  if (kind !== "generate" && !currentStart())
+    return say(
+      "job-status",
+      `${kind} needs a start image: choose one from disk, a URL or the gallery.`,
+      true,
+    );
+  let maskId = null;
+  if (kind === "inpaint") {
+    const mask = await uploadMask();
+    if (mask.error) return say("job-status", mask.error, true);
+    maskId = mask.id;
+    body.maskUploadId = maskId;
+  }
+  say("job-status", "Submitting…");
+  try {
+    const job = await api("POST", `/api/projects/${project}/jobs`, body);
+    jobProject = project;
+    newJobCards(job.jobId, job.tasks);
+    // A fast job may have finished before its 202 was read: its "Job finished" line stays.
+    if (!jobEnded(job.jobId))
+      say("job-status", `Job ${job.jobId} accepted: ${job.tasks.length} task(s), watching live.`);
+  } finally {
+    // The job copied the mask into its own storage: the upload is not needed any more.
+    if (maskId) api("DELETE", `/api/uploads/${maskId}`).catch(() => undefined);
+  }
 }
 
 /** Wires the job form: `projectId()` names the target, `ended(jobId)` runs when a job finishes. */
 export function initJobs(projectId, ended) {
-  onJobEnded = ended;
-  byId("continue-clear").addEventListener("click", () => setContinueFrom(null));
+  initCards(ended);
+  initStart();
+  initMask();
+  initParams((kind) => showMask(kind === "inpaint"));
   byId("job-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const project = projectId();
     if (!project) return say("job-status", "Create or pick a project first.", true);
-    const form = new FormData(event.currentTarget);
-    const body = {
-      prompt: String(form.get("prompt") ?? ""),
-      providers: form.getAll("providers").map(String),
-      variants: Number(form.get("variants")),
-      autoRetry: Number(form.get("autoRetry") || 0),
-      sessionId: sessionId(),
-    };
-    const start = String(form.get("startImageUrl") ?? "").trim();
-    if (start) body.startImageUrl = start;
-    if (continueFrom) body.parentProgressionId = continueFrom.id;
-    if (body.providers.length === 0) return say("job-status", "Pick at least one provider.", true);
-    say("job-status", "Submitting…");
+    if (submitting) return;
+    submitting = true;
     try {
-      const job = await api("POST", `/api/projects/${project}/jobs`, body);
-      currentJob = job.jobId;
-      jobProject = project;
-      byId("tasks").replaceChildren();
-      cards.clear();
-      for (const t of job.tasks) card({ jobId: job.jobId, ...t });
-      say("job-status", `Job ${currentJob} accepted: ${job.tasks.length} task(s), watching live.`);
-      setContinueFrom(null);
+      await submit(event.currentTarget, project);
     } catch (err) {
       say("job-status", describe(err), true);
+    } finally {
+      submitting = false;
     }
   });
 }

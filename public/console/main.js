@@ -11,6 +11,7 @@ import { initGallery, loadGallery, resetGallery } from "./gallery.js";
 import { applyEvent, initJobs, projectDeleted, renderProviders, resetJobs } from "./jobs.js";
 import { initKeys, loadKeys, setKeysCaller } from "./keys.js";
 import { initProjects, loadProjects, projectId, resetProjects } from "./projects.js";
+import { setContinueFrom } from "./start-image.js";
 import { startStream, stopStream } from "./stream.js";
 
 /** How long typing may pause before the key is checked. */
@@ -139,7 +140,11 @@ function initKey() {
   }
 }
 
-initProjects(() => loadGallery(), projectDeleted);
+// A gallery image continues only within its own project: another project drops it as the start.
+initProjects(() => {
+  setContinueFrom(null);
+  loadGallery();
+}, projectDeleted);
 initJobs(projectId, () => loadGallery());
 initGallery(projectId);
 initArtifacts(projectId);

@@ -6,11 +6,19 @@
 // (create with the secret shown once and copied, revoke after a confirmation), a read-only key that
 // sees no Generate / create / delete / Keys and whose revocation brings the prompt back, /docs, the
 // console at 390 px without horizontal scroll, and Delete of an artifact, an image and a project
-// (confirmed in the dialog; the project's deletion followed until complete). Nothing may load from
-// another origin. Screenshots go to .wrangler/e2e/screenshots/.
+// (confirmed in the dialog; the project's deletion followed until complete). Image creation: a start
+// image from disk (the file picker; a drop on the drop zone at 390 px), the three start sources
+// replacing each other, kinds and parameters offered by what the chosen providers can do, a mask
+// painted by keyboard and by mouse over the top of the picture, inpaint with `local` (the card's
+// size, seed, model, latency, estimated cost and no warnings; "Same seed"; the kept part of the
+// picture unchanged, checked on the result's pixels), outpaint to 16:9 and upscale ×2 of a second
+// picture (the card's size). Nothing may load from another origin. Screenshots go to
+// .wrangler/e2e/screenshots/.
 import assert from "node:assert/strict";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { decode, encode } from "fast-png";
 import { chromium } from "playwright-core";
 import { startDevServer } from "../../bench/dev-server.mjs";
 import { alarmingLines } from "../docs/quiet.mjs";
@@ -70,6 +78,67 @@ async function call(method, path, body, key = server.key) {
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : null };
 }
+
+/**
+ * A 512×384 photo stand-in: a sky gradient over dark ground with a sun, different on every row and
+ * column, so a changed pixel shows.
+ */
+function startPicture(width = 512, height = 384) {
+  const data = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4;
+      const ground = y > height * 0.55;
+      const sun = (x - width * 0.7) ** 2 + (y - height * 0.3) ** 2 < (height * 0.12) ** 2;
+      data[i] = sun ? 250 : ground ? 40 + (x % 50) : (60 + (y * 120) / height) | 0;
+      data[i + 1] = sun ? 200 : ground ? 70 + (y % 40) : (110 + (x * 80) / width) | 0;
+      data[i + 2] = sun ? 60 : ground ? 30 : (200 - (y * 60) / height) | 0;
+      data[i + 3] = 255;
+    }
+  }
+  return encode({ width, height, data, channels: 4, depth: 8 });
+}
+
+/**
+ * A second, unrelated picture (diagonal bands and a dark block): what the upscale starts from, so
+ * its result is no near-duplicate of the outpaint's (which holds the first picture whole).
+ */
+function bandsPicture(width = 320, height = 240) {
+  const data = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4;
+      const band = Math.floor((x + y) / 40) % 3;
+      const block = x > width * 0.15 && x < width * 0.45 && y > height * 0.5 && y < height * 0.85;
+      data[i] = block ? 20 : [230, 30, 120][band];
+      data[i + 1] = block ? 20 : [90, 160, 40][band];
+      data[i + 2] = block ? 40 : [40, 200, 220][band];
+      data[i + 3] = 255;
+    }
+  }
+  return encode({ width, height, data, channels: 4, depth: 8 });
+}
+
+/** Drops `bytes` as a PNG file on `selector`, as a person dragging it from the desktop would. */
+async function dropFile(page, selector, bytes, name) {
+  const transfer = await page.evaluateHandle(
+    ({ b64, name }) => {
+      const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([data], name, { type: "image/png" }));
+      return dt;
+    },
+    { b64: Buffer.from(bytes).toString("base64"), name },
+  );
+  for (const type of ["dragenter", "dragover", "drop"])
+    await page.dispatchEvent(selector, type, { dataTransfer: transfer });
+}
+
+const START_PNG = startPicture();
+const START_FILE = join(tmpdir(), `picasso-e2e-start-${process.pid}.png`);
+writeFileSync(START_FILE, START_PNG);
+const SECOND_FILE = join(tmpdir(), `picasso-e2e-second-${process.pid}.png`);
+writeFileSync(SECOND_FILE, bandsPicture());
 
 const step = (name) => console.log(`e2e: ${name}`);
 const shot = (page, name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -154,9 +223,11 @@ try {
   assert.notEqual(tokenOf(again), tokenOf(sockets[0]), "a fresh token for the reconnection");
 
   step("gallery and lineage");
-  await page.locator("#gallery li").first().waitFor();
-  const images = await page.locator("#gallery li").count();
-  assert.ok(images >= 1, `the gallery shows the new images (${images})`);
+  // Every image of both jobs: the gallery reloads after each job, so wait for the last reload.
+  const listed = await call("GET", `/api/projects/${projectId}/progressions?limit=48`);
+  const images = listed.json.progressions.length;
+  assert.ok(images >= 1, `the project has the new images (${images})`);
+  await page.waitForFunction((n) => document.querySelectorAll("#gallery li").length === n, images);
   await page.getByRole("button", { name: "Lineage" }).first().click();
   await page.locator("#lineage-steps li.step").first().waitFor();
   await shot(page, "2-gallery");
@@ -292,6 +363,12 @@ try {
   await phone.getByLabel("API key").fill(server.key);
   await phone.locator("#gallery li").first().waitFor();
   await phone.locator("#keys-list tr").first().waitFor();
+  // Drag and drop onto the drop zone; then the mask painter must fit the phone's width too.
+  await dropFile(phone, "#drop-zone", START_PNG, "dropped.png");
+  await phone.locator("#start-text", { hasText: "From disk: dropped.png — 512×384 px" }).waitFor();
+  await phone.getByLabel("Kind").selectOption("inpaint");
+  await phone.getByRole("application", { name: "Mask painter over the start image" }).waitFor();
+  await phone.waitForFunction(() => document.querySelector("#mask-paint")?.width === 512);
   await shot(phone, "7-phone");
   await phone.screenshot({ path: join(SHOTS, "7-phone-top.png") });
   await phone
@@ -328,6 +405,226 @@ try {
   assert.equal(await page.locator(`#gallery li[data-id="${doomed}"]`).count(), 0);
   assert.equal((await call("GET", `/api/progressions/${doomed}`)).status, 404);
 
+  step("start image from disk: the file picker uploads it at once; a thumbnail and its size");
+  await page.getByLabel("Variants").fill("1");
+  await page.getByLabel("Image from disk").setInputFiles(START_FILE);
+  const startText = page.locator("#start-text");
+  await startText
+    .getByText(/^From disk: picasso-e2e-start-\d+\.png — 512×384 px, \d+ KiB \(image\/png\), uploaded\.$/)
+    .waitFor();
+  await page.waitForFunction(() => {
+    const img = document.querySelector("#start-thumb");
+    return img?.complete && img.naturalWidth === 512 && img.naturalHeight === 384;
+  });
+  assert.equal(await page.getByRole("img", { name: /^Start image picasso-e2e-start/ }).isVisible(), true);
+
+  step("the three start sources replace each other");
+  await page.getByLabel("or an image URL").fill("https://example.com/photo.png");
+  assert.equal(await page.locator("#start-preview").isHidden(), true, "a URL replaces the upload");
+  assert.equal(await page.getByLabel("Image from disk").inputValue(), "");
+  await page.locator("#gallery li").first().getByRole("button", { name: "Continue from here" }).click();
+  await startText.getByText(/^Continuing from step /).waitFor();
+  assert.equal(
+    await page.getByLabel("or an image URL").inputValue(),
+    "",
+    "the gallery image replaces the URL",
+  );
+  // A gallery image is drawn on too (loaded from /images at its natural size); a URL's cannot be shown.
+  await page.getByLabel("Kind").selectOption("inpaint");
+  await page.waitForFunction(() => {
+    const img = document.querySelector("#mask-image");
+    return (
+      img?.complete &&
+      img.naturalWidth > 1 &&
+      document.querySelector("#mask-paint")?.width === img.naturalWidth
+    );
+  });
+  await page.getByLabel("or an image URL").fill("https://example.com/photo.png");
+  await page.locator("#mask-none").waitFor();
+  assert.equal(await page.locator("#mask-editor").isHidden(), true, "no painter over a foreign URL");
+  await page.getByLabel("Kind").selectOption("generate");
+  await page.getByLabel("Image from disk").setInputFiles(START_FILE);
+  await startText.getByText(/^From disk: /).waitFor();
+  assert.equal(await page.getByLabel("or an image URL").inputValue(), "", "the file replaces the URL");
+
+  step("kinds and parameters follow the chosen providers (GET /api/providers)");
+  const kinds = () => page.locator("#kind option").allTextContents();
+  assert.deepEqual(await kinds(), ["generate", "edit", "inpaint", "outpaint", "variation", "upscale"]);
+  assert.equal(
+    await page.getByLabel("Strength (0–1)").isHidden(),
+    true,
+    "strength is for edit and variation",
+  );
+  assert.equal(await page.getByLabel("Upscale factor").isHidden(), true);
+  await page.getByLabel("openai", { exact: true }).check();
+  assert.equal((await kinds()).includes("upscale"), false, "openai cannot upscale: not offered");
+  await page.locator("#kind-note", { hasText: "Not offered by the chosen providers: upscale." }).waitFor();
+  await page.locator("#param-aspect-note", { hasText: "approximate with openai" }).waitFor();
+  assert.equal(await page.getByLabel("Model (openai)").count(), 1, "a model picker per chosen provider");
+  await page.getByLabel("openai", { exact: true }).uncheck();
+  assert.equal(await page.locator("#param-aspect-note").isHidden(), true);
+  assert.equal(await page.getByLabel("Model (openai)").count(), 0);
+
+  step("a mask by keyboard: arrows move the brush, Space paints, Clear by keyboard");
+  await page.getByLabel("Kind").selectOption("inpaint");
+  const painter = page.getByRole("application", { name: "Mask painter over the start image" });
+  await painter.waitFor();
+  await page.waitForFunction(() => document.querySelector("#mask-paint")?.width === 512);
+  assert.equal(await page.getByLabel("Aspect ratio").isHidden(), true, "inpaint keeps the start's size");
+  await painter.focus();
+  await page.keyboard.press("ArrowUp");
+  await page.keyboard.down(" ");
+  for (let i = 0; i < 4; i++) await page.keyboard.press("ArrowRight");
+  await page.keyboard.up(" ");
+  await page.locator("#mask-status", { hasText: /\d+ % of the image painted/ }).waitFor();
+  await page.keyboard.press("e");
+  assert.equal(await page.getByRole("button", { name: "Eraser" }).getAttribute("aria-pressed"), "true");
+  await page.keyboard.press("b");
+  assert.equal(await page.getByRole("button", { name: "Brush" }).getAttribute("aria-pressed"), "true");
+  await page.getByRole("button", { name: "Clear mask" }).focus();
+  await page.keyboard.press("Enter");
+  await page.getByText("Mask cleared: nothing painted").waitFor();
+
+  step("a mask by mouse: one stroke across the top of the picture");
+  const box = await painter.boundingBox();
+  assert.ok(box && box.width > 100, "the painter is on screen");
+  await page.mouse.move(box.x + box.width * 0.05, box.y + box.height * 0.15);
+  await page.mouse.down();
+  for (let i = 1; i <= 12; i++)
+    await page.mouse.move(box.x + box.width * (0.05 + 0.075 * i), box.y + box.height * 0.15, { steps: 2 });
+  await page.mouse.up();
+  await page.locator("#mask-status", { hasText: /[1-9]\d* % of the image painted/ }).waitFor();
+  const painted = await page.evaluate(() => {
+    const canvas = document.querySelector("#mask-paint");
+    const ctx = canvas.getContext("2d");
+    const alpha = (y0, y1) => {
+      const d = ctx.getImageData(0, y0, canvas.width, y1 - y0).data;
+      let n = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+      return n;
+    };
+    return { top: alpha(0, canvas.height / 3), bottom: alpha(canvas.height / 2, canvas.height) };
+  });
+  assert.ok(painted.top > 0, "the top is painted");
+  assert.equal(painted.bottom, 0, "the bottom half is not");
+  await page
+    .getByRole("heading", { name: "Generate" })
+    .locator("xpath=..")
+    .screenshot({ path: join(SHOTS, "10-mask.png") });
+
+  /** Generates with the form as it is: the job's id, its one card, and the card's size. */
+  async function generate(kind) {
+    const accepted = page.waitForResponse(
+      (r) =>
+        r.request().method() === "POST" && /^\/api\/projects\/[^/]+\/jobs$/.test(new URL(r.url()).pathname),
+    );
+    await page.getByRole("button", { name: "Generate" }).click();
+    const res = await accepted;
+    assert.equal(res.status(), 202, `${kind} accepted: ${await res.text()}`);
+    const { jobId } = await res.json();
+    try {
+      await page
+        .locator("#job-totals", { hasText: `Totals (${kind}): 1 image(s) · $0.000 est.` })
+        .waitFor({ timeout: 90_000 });
+    } catch (err) {
+      await shot(page, `failed-${kind}`);
+      const job = await call("GET", `/api/jobs/${jobId}`);
+      const said = await page.locator("#job-status, #job-totals, .task").allTextContents();
+      throw new Error(`${kind}: ${err.message}\npage: ${said.join(" | ")}\njob: ${JSON.stringify(job.json)}`);
+    }
+    const card = page.locator(".task");
+    assert.equal(await card.count(), 1);
+    assert.equal(await card.locator(".status").textContent(), "complete");
+    await card.locator(".facts").waitFor();
+    const [width, height] = ((await card.locator(".facts .size dd").textContent()) ?? "")
+      .split("×")
+      .map(Number);
+    return { jobId, card, width, height };
+  }
+
+  step("inpaint with local: the mask is exported, uploaded and sent as maskUploadId");
+  const maskSent = page.waitForResponse(
+    (r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/api/uploads",
+  );
+  const inpaint = await generate("inpaint");
+  const mask = await (await maskSent).json();
+  assert.deepEqual(
+    [mask.contentType, mask.width, mask.height],
+    ["image/png", 512, 384],
+    "the mask has the start's size",
+  );
+  assert.deepEqual([inpaint.width, inpaint.height], [512, 384]);
+  const seedText = (await inpaint.card.locator(".facts .seed dd").textContent()) ?? "";
+  assert.match(seedText, /^\d+$/, `the card shows the seed (${seedText})`);
+  assert.equal(await inpaint.card.locator(".facts .cost dd").textContent(), "$0.000 est.");
+  assert.match((await inpaint.card.locator(".facts .model dd").textContent()) ?? "", /^local/);
+  assert.match((await inpaint.card.locator(".facts .latency dd").textContent()) ?? "", /^\d+(\.\d)? m?s$/);
+  assert.equal(await inpaint.card.locator(".warnings li").count(), 0, "no warnings");
+  assert.equal(await inpaint.card.locator(".warnings").isHidden(), true);
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll(".task img")].every((i) => i.complete && i.naturalWidth > 0),
+  );
+  await shot(page, "11-inpaint");
+
+  step("Same seed fills the seed field");
+  await inpaint.card.getByRole("button", { name: "Same seed" }).click();
+  assert.equal(await page.getByLabel("Seed", { exact: true }).inputValue(), seedText);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "seed");
+
+  step("the inpaint job through the API: kind, task, the mask's effect on the pixels");
+  const job = await call("GET", `/api/jobs/${inpaint.jobId}`);
+  assert.equal(job.json.kind, "inpaint");
+  assert.deepEqual(
+    job.json.tasks.map((t) => t.status),
+    ["complete"],
+  );
+  assert.equal(job.json.tasks[0].seed, Number(seedText));
+  assert.deepEqual(job.json.tasks[0].warnings, []);
+  assert.equal(
+    (await call("GET", `/api/uploads/${mask.id}`)).status,
+    404,
+    "the mask upload is removed once the job copied it",
+  );
+  const result = await fetch(`${server.base}/images/${job.json.tasks[0].progressionId}?format=png`);
+  const pixels = decode(new Uint8Array(await result.arrayBuffer()));
+  const original = decode(START_PNG);
+  assert.deepEqual([pixels.width, pixels.height], [512, 384]);
+  const changed = (y0, y1) => {
+    let n = 0;
+    for (let y = y0; y < y1; y++)
+      for (let x = 0; x < 512; x++)
+        for (let c = 0; c < 3; c++)
+          if (pixels.data[(y * 512 + x) * pixels.channels + c] !== original.data[(y * 512 + x) * 4 + c]) n++;
+    return n;
+  };
+  assert.equal(changed(192, 384), 0, "the unpainted bottom half is kept exactly");
+  assert.ok(changed(40, 80) > 0, "the painted band is repainted");
+
+  step("outpaint to 16:9: the card's size is 16:9");
+  await page.getByLabel("Kind").selectOption("outpaint");
+  assert.equal(await page.locator("#mask-panel").isHidden(), true);
+  await page.getByRole("group", { name: "Outpaint margins (px)" }).waitFor();
+  await page.getByLabel("Aspect ratio").selectOption("16:9");
+  const outpaint = await generate("outpaint");
+  assert.equal(outpaint.height, 384, `outpaint keeps the height (${outpaint.width}×${outpaint.height})`);
+  assert.ok(
+    Math.abs(outpaint.width / outpaint.height - 16 / 9) < 0.01,
+    `16:9-shaped: ${outpaint.width}×${outpaint.height}`,
+  );
+  await outpaint.card.screenshot({ path: join(SHOTS, "12-outpaint-card.png") });
+
+  step("upscale ×2 of another picture from disk: the card's size doubled");
+  await page.getByLabel("Image from disk").setInputFiles(SECOND_FILE);
+  await startText.getByText(/^From disk: picasso-e2e-second-\d+\.png — 320×240 px/).waitFor();
+  await page.getByLabel("Kind").selectOption("upscale");
+  assert.equal(await page.getByLabel("Aspect ratio").isHidden(), true);
+  assert.equal(await page.getByLabel("Negative prompt (what to keep out)").isHidden(), true);
+  await page.getByLabel("Upscale factor").selectOption("2");
+  const upscale = await generate("upscale");
+  assert.deepEqual([upscale.width, upscale.height], [640, 480]);
+  assert.equal((await call("GET", `/api/jobs/${upscale.jobId}`)).json.kind, "upscale");
+  await shot(page, "13-upscale");
+
   step("delete the project (confirmed), its deletion followed until complete");
   await page.getByRole("button", { name: "Delete project" }).click();
   await dialog.getByText("Delete project “E2E lighthouses”?").waitFor();
@@ -354,4 +651,6 @@ try {
 } finally {
   await browser.close();
   server.stop();
+  rmSync(START_FILE, { force: true });
+  rmSync(SECOND_FILE, { force: true });
 }

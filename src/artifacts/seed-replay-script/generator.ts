@@ -47,12 +47,17 @@ function jobAction(job: JobRecord, n: number, made: LineageStep[]): Action {
       lines: [`log ${shellQuote(`job ${n}: its stored request is unreadable; not replayed`)}`],
     };
   }
-  if (job.kind === "inpaint") {
-    // Its mask was an upload of the owner's: the script has no way to bring those bytes along.
+  // An uploaded start image or mask is the owner's bytes: the script cannot bring them along.
+  const fromUpload = !job.startImageUrl && !job.parentProgressionId && job.startImageR2Key !== null;
+  if (job.kind === "inpaint" || (fromUpload && job.kind !== "generate")) {
+    const why = job.kind === "inpaint" ? "its mask was an upload" : "it started from an uploaded image";
     return {
       at: job.createdAt,
       order: 0,
-      lines: [`log ${shellQuote(`job ${n}: an inpaint with an uploaded mask; not replayed`)}`],
+      lines: [
+        `log ${shellQuote(`job ${n} skipped: ${why}, which this script cannot bring along`)}`,
+        "SKIPPED=$((SKIPPED + 1))",
+      ],
     };
   }
   const needsParent = job.kind !== "generate" && !job.startImageUrl ? 1 : 0;
