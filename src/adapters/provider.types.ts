@@ -21,8 +21,8 @@ export interface ProviderResult {
   contentType: "image/png" | "image/jpeg" | "image/webp" | "image/gif";
   /** Model, latency, revised prompt…; always `mode: 'offline' | 'live'`. */
   providerMeta: { mode: "offline" | "live"; [key: string]: unknown };
-  /** Size, seed, model, usage and warnings of the call (filled by every adapter). */
-  report?: GenerationReport;
+  /** Size, seed, model, usage and warnings of the call. */
+  report: GenerationReport;
 }
 
 export interface ProviderAdapter {
@@ -34,7 +34,7 @@ export interface ProviderAdapter {
    */
   unavailable(env: AppEnv): string | null;
   /** Per parameter native | approximate | unsupported, its models and sizes (published by GET /api/providers). */
-  capabilities?: ProviderCapabilities;
+  capabilities: ProviderCapabilities;
   run(op: ImageOp, env: AppEnv): Promise<ProviderResult>;
 }
 

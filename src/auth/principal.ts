@@ -7,7 +7,7 @@
  * Every comparison is between SHA-256 digests in constant time, so neither the length nor the
  * matching prefix of a key leaks through timing.
  */
-import { sha256, sha256Hex } from "../lib/hashing";
+import { sha256, sha256Hex, toHex } from "../lib/hashing";
 import { keyByHash } from "./keys.db";
 import { ALL_SCOPES, DEFAULT_OWNER, type Principal } from "./scopes";
 
@@ -22,8 +22,6 @@ export function rootKeys(raw: string | undefined): string[] {
     .filter((k) => k.length > 0);
 }
 
-const hex = (bytes: Uint8Array): string => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-
 function fromHex(text: string): Uint8Array {
   const out = new Uint8Array(text.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(text.slice(i * 2, i * 2 + 2), 16);
@@ -32,7 +30,7 @@ function fromHex(text: string): Uint8Array {
 
 /** The stored form of an owned key's secret. */
 export async function keyHash(secret: string): Promise<string> {
-  return hex(await sha256(secret));
+  return sha256Hex(secret);
 }
 
 /** Why a credential was refused (the 401's message); never echoes the credential. */
@@ -53,7 +51,7 @@ export async function resolveKey(
 ): Promise<Resolution> {
   const digest = await sha256(presented);
   if (presented.startsWith(KEY_PREFIX)) {
-    const stored = await keyByHash(db, hex(digest));
+    const stored = await keyByHash(db, toHex(digest));
     if (!stored || !crypto.subtle.timingSafeEqual(digest, fromHex(stored.keyHash))) return INVALID;
     if (stored.revokedAt !== null) return { ok: false, refusal: "revoked" };
     if (stored.expiresAt !== null && stored.expiresAt <= now) return { ok: false, refusal: "expired" };

@@ -6,7 +6,7 @@
  */
 import { nanoid } from "nanoid";
 import { sha256Hex } from "../lib/hashing";
-import { ALL_SCOPES, type Principal } from "./scopes";
+import type { Principal } from "./scopes";
 
 export const STREAM_TOKEN_PREFIX = "st_";
 export const MAX_STREAM_TOKEN_SECONDS = 900;
@@ -73,7 +73,7 @@ export async function resolveStreamToken(
   return {
     keyId: row.key_id,
     ownerId: row.owner_id,
-    scopes: new Set(ALL_SCOPES.filter((s) => s === "read")),
+    scopes: new Set(["read"] as const),
     root: false,
     streamSession: row.session_id,
   };

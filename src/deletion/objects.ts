@@ -1,5 +1,5 @@
 /** Removing what lives outside D1: R2 objects by prefix, hosted Images, cached public pages, agent memories. */
-import { hostedBase } from "../agents/tools/hosted-images";
+import { deleteHosted, hostedBase } from "../agents/tools/hosted-images";
 import { purgePublicPages } from "../artifacts/public-cache";
 import { renditionPrefix } from "../artifacts/renditions";
 import type { AppEnv } from "../lib/env";
@@ -34,10 +34,7 @@ export function hostedIdOf(env: AppEnv, url: string): string | null {
 export async function deleteHostedImage(env: AppEnv, url: string): Promise<boolean> {
   const id = hostedIdOf(env, url);
   if (!id || !env.IMAGES.hosted) return false;
-  await env.IMAGES.hosted
-    .image(id)
-    .delete()
-    .catch(() => false);
+  await deleteHosted(env, id);
   return true;
 }
 

@@ -18,7 +18,7 @@ export async function deleteProgression(
   origin: string,
   later: (work: Promise<unknown>) => void,
 ): Promise<{ rows: number; objects: number }> {
-  const uses = await sharedImageUses(env.DB, p.originalImageR2Key, p.generatedImageUrl, [p.id]);
+  const uses = await sharedImageUses(env.DB, p.originalImageR2Key, p.generatedImageUrl, p.id);
   const rows = changedRows(await env.DB.batch(progressionRowStatements(env.DB, p)));
   let objects = 0;
   if (uses.original === 0) objects += await deleteImageObjects(env.BUCKET, p.originalImageR2Key);

@@ -21,13 +21,13 @@ import {
   changedRows,
   type Deletion,
   getDeletion,
+  imagesUsedElsewhere,
   ownedProjectState,
   projectArtifacts,
   projectImages,
   projectJobActivity,
   projectRowStatements,
   recordPass,
-  sharedImageUses,
   startDeletionStatements,
   touchDeletion,
 } from "./store";
@@ -93,15 +93,16 @@ export async function continueDeletion(env: AppEnv, d: Deletion, now: number): P
     await touchDeletion(env.DB, d.id, "waiting for the project's jobs to wind down", now);
     return "again";
   }
+  const artifacts = await projectArtifacts(env.DB, d.projectId);
+  const ownArtifacts = artifacts.filter((a) => !a.shared);
   let objects = 0;
   let error: string | null = null;
   try {
-    objects = await sweepObjects(env, d);
+    objects = await sweepObjects(env, d, ownArtifacts);
   } catch (err) {
     error = `objects: ${errorText(err)}`;
   }
-  const artifacts = await projectArtifacts(env.DB, d.projectId);
-  const own = artifacts.filter((a) => !a.shared).map((a) => a.id);
+  const own = ownArtifacts.map((a) => a.id);
   const rows = changedRows(await env.DB.batch(projectRowStatements(env.DB, d.projectId, own)));
   // Pages shared with other projects are rendered again without this project's images.
   for (const shared of artifacts.filter((a) => a.shared)) {
@@ -117,20 +118,23 @@ export async function continueDeletion(env: AppEnv, d: Deletion, now: number): P
 }
 
 /** R2 objects, hosted images, artifact pages and memories of the project; returns how many went. */
-async function sweepObjects(env: AppEnv, d: Deletion): Promise<number> {
+async function sweepObjects(
+  env: AppEnv,
+  d: Deletion,
+  ownArtifacts: { id: string; publicSlug: string }[],
+): Promise<number> {
   let removed = 0;
   const images = await projectImages(env.DB, d.projectId);
-  const ids = images.map((i) => i.id);
+  // One query for what another project still uses (a shared original or hosted copy stays).
+  const elsewhere = await imagesUsedElsewhere(env.DB, d.projectId, images);
   for (const image of images) {
-    const uses = await sharedImageUses(env.DB, image.originalKey, image.url, ids);
-    if (uses.url === 0 && (await deleteHostedImage(env, image.url))) removed++;
+    if (!elsewhere.urls.has(image.url) && (await deleteHostedImage(env, image.url))) removed++;
     // Originals outside the project's prefix (none today) go only when nothing else uses them.
-    if (!image.originalKey.startsWith(`project/${d.projectId}/`) && uses.original === 0)
+    if (!image.originalKey.startsWith(`project/${d.projectId}/`) && !elsewhere.keys.has(image.originalKey))
       removed += await deleteImageObjects(env.BUCKET, image.originalKey);
   }
   removed += await deletePrefix(env.BUCKET, `project/${d.projectId}/`);
   removed += await deletePrefix(env.BUCKET, `renditions/project/${d.projectId}/`);
-  for (const artifact of (await projectArtifacts(env.DB, d.projectId)).filter((a) => !a.shared))
-    removed += await deleteArtifactObjects(env, artifact, d.origin);
+  for (const artifact of ownArtifacts) removed += await deleteArtifactObjects(env, artifact, d.origin);
   return removed;
 }

@@ -183,18 +183,16 @@ export function projectRowStatements(
   ];
 }
 
-/** The R2 keys and hosted delivery URLs of a project's progressions. */
+/** The R2 keys and delivery URLs of a project's progressions. */
 export async function projectImages(
   db: D1Database,
   projectId: string,
-): Promise<{ id: string; originalKey: string; url: string }[]> {
+): Promise<{ originalKey: string; url: string }[]> {
   const { results } = await db
-    .prepare(
-      "SELECT id, original_image_r2_key, generated_image_url FROM image_progressions WHERE project_id = ?",
-    )
+    .prepare("SELECT original_image_r2_key, generated_image_url FROM image_progressions WHERE project_id = ?")
     .bind(projectId)
-    .all<{ id: string; original_image_r2_key: string; generated_image_url: string }>();
-  return results.map((r) => ({ id: r.id, originalKey: r.original_image_r2_key, url: r.generated_image_url }));
+    .all<{ original_image_r2_key: string; generated_image_url: string }>();
+  return results.map((r) => ({ originalKey: r.original_image_r2_key, url: r.generated_image_url }));
 }
 
 /** Jobs of the project that have not ended, and those whose workflow showed life in the last `recentMs`. */
@@ -214,22 +212,45 @@ export async function projectJobActivity(
   };
 }
 
-/** How many other progressions (outside `exceptIds`) still use an original key or a delivery URL. */
+/** Which of these images' originals and delivery URLs progressions of other projects still use. */
+export async function imagesUsedElsewhere(
+  db: D1Database,
+  projectId: string,
+  images: { originalKey: string; url: string }[],
+): Promise<{ keys: Set<string>; urls: Set<string> }> {
+  if (images.length === 0) return { keys: new Set(), urls: new Set() };
+  const { results } = await db
+    .prepare(
+      `SELECT original_image_r2_key, generated_image_url FROM image_progressions
+       WHERE project_id != ?1 AND (original_image_r2_key IN (SELECT value FROM json_each(?2))
+         OR generated_image_url IN (SELECT value FROM json_each(?3)))`,
+    )
+    .bind(
+      projectId,
+      JSON.stringify(images.map((i) => i.originalKey)),
+      JSON.stringify(images.map((i) => i.url)),
+    )
+    .all<{ original_image_r2_key: string; generated_image_url: string }>();
+  return {
+    keys: new Set(results.map((r) => r.original_image_r2_key)),
+    urls: new Set(results.map((r) => r.generated_image_url)),
+  };
+}
+
+/** How many other progressions than `exceptId` still use an original key or a delivery URL (rollbacks share them). */
 export async function sharedImageUses(
   db: D1Database,
   originalKey: string,
   url: string,
-  exceptIds: string[],
+  exceptId: string,
 ): Promise<{ original: number; url: number }> {
   const row = await db
     .prepare(
       `SELECT
-         (SELECT COUNT(*) FROM image_progressions WHERE original_image_r2_key = ?1
-            AND id NOT IN (SELECT value FROM json_each(?3))) AS original,
-         (SELECT COUNT(*) FROM image_progressions WHERE generated_image_url = ?2
-            AND id NOT IN (SELECT value FROM json_each(?3))) AS url`,
+         (SELECT COUNT(*) FROM image_progressions WHERE original_image_r2_key = ?1 AND id != ?3) AS original,
+         (SELECT COUNT(*) FROM image_progressions WHERE generated_image_url = ?2 AND id != ?3) AS url`,
     )
-    .bind(originalKey, url, JSON.stringify(exceptIds))
+    .bind(originalKey, url, exceptId)
     .first<{ original: number; url: number }>();
   return { original: row?.original ?? 0, url: row?.url ?? 0 };
 }

@@ -53,9 +53,10 @@ export function estimateCost(
   model: string,
   usage: Record<string, unknown> | undefined,
 ): number | null {
-  const table = { ...PRICE_TABLE, ...overrides(env) };
+  const overridden = overrides(env);
+  const table = { ...PRICE_TABLE, ...overridden };
   const listed = table[`${provider}:${model}`] ?? table[provider];
-  if (provider === "openai" && usage && overrides(env)[`${provider}:${model}`] === undefined) {
+  if (provider === "openai" && usage && overridden[`${provider}:${model}`] === undefined) {
     const u = OpenAiUsage.safeParse(usage);
     if (u.success && u.data.output_tokens !== undefined) {
       const text = u.data.input_tokens_details?.text_tokens ?? u.data.input_tokens ?? 0;

@@ -38,9 +38,9 @@ export function requestedParameters(
   return used;
 }
 
-/** What a provider does with a parameter (an adapter that declares nothing honours nothing new). */
+/** What a provider does with a parameter. */
 export function supportOf(provider: ProviderId, parameter: Parameter): ParamSupport {
-  return getAdapter(provider).capabilities?.parameters[parameter] ?? "unsupported";
+  return getAdapter(provider).capabilities.parameters[parameter];
 }
 
 /**
@@ -68,7 +68,7 @@ export function requireParameters(
     }
   }
   for (const [provider, model] of Object.entries(params.models ?? {})) {
-    const published = getAdapter(ProviderIds.parse(provider)).capabilities?.models ?? [];
+    const published = getAdapter(ProviderIds.parse(provider)).capabilities.models;
     if (!published.includes(model))
       details.push({
         code: "unsupported_model",

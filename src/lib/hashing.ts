@@ -2,13 +2,18 @@
 
 const encoder = new TextEncoder();
 
-export async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+export async function sha256(data: string | Uint8Array): Promise<Uint8Array> {
+  const bytes = typeof data === "string" ? encoder.encode(data) : data;
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
 }
 
+/** Lowercase hex of bytes. */
+export const toHex = (bytes: Uint8Array): string =>
+  [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+
 /** Lowercase hex of the digest, optionally only its first `bytes` bytes. */
-export async function sha256Hex(text: string, bytes = 32): Promise<string> {
-  return [...(await sha256(text)).slice(0, bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
+export async function sha256Hex(data: string | Uint8Array, bytes = 32): Promise<string> {
+  return toHex((await sha256(data)).slice(0, bytes));
 }
 
 /** Standard base64 of the digest (as CSP source hashes want it). */

@@ -13,6 +13,9 @@ import { IDLE_INTERVAL_MS } from "../maintenance/run";
 import { utcDay } from "../views/visitor";
 import { ViewMessageSchema } from "./view-message";
 
+/** Whether this isolate has already made sure the retention chore is scheduled. */
+let retentionScheduled = false;
+
 const log = createLogger({ module: "queues/view-log" });
 
 /** From this delivery attempt on, a failed message is re-sent rather than retried (see retryOrRequeue). */
@@ -63,11 +66,15 @@ export async function consumeViews(messages: readonly Message<unknown>[], env: A
     for (const { message } of valid) message.ack();
     const written = results.reduce((sum, r) => sum + (r.meta.changes ?? 0), 0);
     log.info("views.written", { count: valid.length, written, repeats: valid.length - written });
-    // Views exist, so the retention chore must be scheduled (an alarm already due sooner is kept).
-    if (written > 0)
-      await wakeMaintenance(env, IDLE_INTERVAL_MS).catch((err: unknown) =>
-        log.warn("maintenance.wake_failed", describeError(err)),
-      );
+    // Views exist, so the retention chore must be scheduled. Once woken, the maintenance actor
+    // re-arms its own alarm for ever, so one wake per isolate is enough (not one RPC per batch).
+    if (written > 0 && !retentionScheduled) {
+      retentionScheduled = true;
+      await wakeMaintenance(env, IDLE_INTERVAL_MS).catch((err: unknown) => {
+        retentionScheduled = false;
+        log.warn("maintenance.wake_failed", describeError(err));
+      });
+    }
   } catch (err) {
     log.error("views.write_failed", { count: valid.length, ...describeError(err) });
     await retryOrRequeue(

@@ -19,15 +19,15 @@ const listRoute = defineRoute({
   responses: { 200: jsonResponse(ProviderListSchema, "Every provider, local first"), ...commonErrors },
 });
 
-/** What the adapter publishes about its parameters; one that declares nothing honours nothing new. */
-function capabilitiesOf(adapter: ProviderAdapter) {
-  const declared = adapter.capabilities;
+/** What the adapter publishes about its parameters (in PARAMETERS order), models and sizes. */
+function capabilitiesOf({ capabilities }: ProviderAdapter) {
   return {
-    parameters: Object.fromEntries(
-      PARAMETERS.map((p) => [p, declared?.parameters[p] ?? "unsupported"]),
-    ) as Record<Parameter, ParamSupport>,
-    models: [...(declared?.models ?? [])],
-    sizes: declared?.sizes === "any" ? ("any" as const) : [...(declared?.sizes ?? [])],
+    parameters: Object.fromEntries(PARAMETERS.map((p) => [p, capabilities.parameters[p]])) as Record<
+      Parameter,
+      ParamSupport
+    >,
+    models: [...capabilities.models],
+    sizes: capabilities.sizes === "any" ? ("any" as const) : [...capabilities.sizes],
   };
 }
 

@@ -8,17 +8,13 @@ import { inspectImage } from "../agents/tools/ingest";
 import { putOriginal } from "../agents/tools/r2";
 import type { AppEnv } from "../lib/env";
 import { ApiError, type ErrorCode } from "../lib/errors";
+import { sha256Hex } from "../lib/hashing";
 import { newId } from "../lib/ids";
 import { sniffImageType } from "../lib/image-type";
 import { describeError, type Logger } from "../lib/logging";
 import { findUploadBySha, insertUpload, type Upload, uploadKeyOf } from "./store";
 
 const refuse = (code: ErrorCode, reason: string) => new ApiError(code, `upload: ${reason}`);
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** The upload of `bytes`, and whether it existed already (the same bytes sent before by this owner). */
 export interface CreatedUpload {

@@ -6,7 +6,7 @@
  * tell which address a stored visitor hash came from or link two days (or two artifacts) of it.
  */
 import { ensureViewSalt } from "../db/views";
-import { sha256Hex } from "../lib/hashing";
+import { sha256Hex, toHex } from "../lib/hashing";
 import { clientKey } from "./client-key";
 
 export const DAY_MS = 86_400_000;
@@ -19,8 +19,7 @@ export const secondsToEndOfDay = (ts: number): number =>
   Math.max(1, Math.ceil((DAY_MS - (ts % DAY_MS)) / 1000));
 
 function randomSalt(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(crypto.getRandomValues(new Uint8Array(32)));
 }
 
 /** This isolate's salt of one day (the promise, so concurrent first requests share one D1 round trip). */

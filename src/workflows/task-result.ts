@@ -9,7 +9,13 @@ import { analyzeImage } from "../agents/tools/images";
 import { deleteOriginal, readOriginal } from "../agents/tools/r2";
 import { type JudgedVerdict, judgeWithVision } from "../agents/vision-judge";
 import { findNearDuplicate, insertFingerprintStatements } from "../db/image-fingerprints";
-import { recordSimilarityStatement, taskState, transitionTaskStatement } from "../db/jobs";
+import {
+  recordReportStatement,
+  recordSimilarityStatement,
+  type TaskReport,
+  taskState,
+  transitionTaskStatement,
+} from "../db/jobs";
 import { discardProgression, insertProgressionStatement, progressionsWithOriginal } from "../db/progressions";
 import { touchProjectStatement } from "../db/projects";
 import { imagesGate } from "../lib/concurrency";
@@ -114,7 +120,7 @@ export interface RecordInput {
   refinedPrompt: string;
   progressionId: string;
   generatedImageUrl: string;
-  generated: { key: string; contentType: string; providerMeta: Record<string, unknown> };
+  generated: { key: string; contentType: string; providerMeta: Record<string, unknown>; report?: TaskReport };
   analysis: Analysis & { verdict: Verdict };
 }
 
@@ -163,6 +169,7 @@ export async function recordResult(env: AppEnv, r: RecordInput): Promise<boolean
       now,
     ),
     touchProjectStatement(db, job.projectId, now),
+    ...(r.generated.report ? [recordReportStatement(db, task.id, r.generated.report)] : []),
     ...(analysis.similarToStart ? [recordSimilarityStatement(db, task.id, analysis.similarToStart)] : []),
   ]);
   const state = await taskState(db, task.id);

@@ -163,11 +163,11 @@ async function runSteps(
     } catch (err) {
       throw await asStepError(err);
     }
-    const report = await taskReport(env, task.provider, spec, result, Date.now() - started);
+    const report = taskReport(env, task.provider, result, Date.now() - started);
     // Provider output and its storage are one effect: bytes never travel through step state.
     const key = originalKey(job.projectId, job.id, task.ordinal);
     await putOriginal(env.BUCKET, key, result.bytes, result.contentType);
-    await recordReportStatement(db, task.id, report).run();
+    // The report rides along with the task's ending (record-progression's batch, or finish-task).
     return { key, contentType: result.contentType, providerMeta: result.providerMeta, report };
   });
   if (!generated) return null;
@@ -195,6 +195,7 @@ async function runSteps(
         duplicateOf: duplicate?.id,
         duplicateDistances: duplicate?.distances,
       };
+      if (generated.report) await recordReportStatement(db, task.id, generated.report).run();
       return settleTask(db, task.id, ["running"], change, Date.now());
     });
     if (done) {

@@ -149,6 +149,11 @@ export async function providerFaults(server, stub, secret, { jobs, variants }) {
 
 /** The job's status read straight from the local D1 file (no API call, so nothing reconciles it). */
 function statusFromD1(persist, jobId) {
+  return rowFromD1(persist, `SELECT status FROM jobs WHERE id = '${jobId}'`)?.status;
+}
+
+/** The first row of a query on the local D1 file (no API call), or undefined when it cannot be read. */
+function rowFromD1(persist, sql) {
   try {
     const out = execFileSync(
       "npx",
@@ -162,11 +167,11 @@ function statusFromD1(persist, jobId) {
         persist,
         "--json",
         "--command",
-        `SELECT status FROM jobs WHERE id = '${jobId}'`,
+        sql,
       ],
       { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
     );
-    return JSON.parse(out)[0]?.results?.[0]?.status;
+    return JSON.parse(out)[0]?.results?.[0];
   } catch {
     return undefined;
   }
@@ -301,35 +306,17 @@ export async function eviction(server, { subs, batches, perBatch }) {
 
 /** Rows left in D1 that belong to a project (read straight from the local D1 file). */
 function projectRowsFromD1(persist, projectId, artifactId) {
-  const sql = `SELECT
+  return rowFromD1(
+    persist,
+    `SELECT
     (SELECT COUNT(*) FROM projects WHERE id = '${projectId}') +
     (SELECT COUNT(*) FROM jobs WHERE project_id = '${projectId}') +
     (SELECT COUNT(*) FROM image_progressions WHERE project_id = '${projectId}') +
     (SELECT COUNT(*) FROM project_artifacts WHERE project_id = '${projectId}') +
     (SELECT COUNT(*) FROM artifacts WHERE id = '${artifactId}') +
     (SELECT COUNT(*) FROM artifact_views WHERE artifact_id = '${artifactId}') AS n,
-    (SELECT status FROM deletions WHERE id = '${projectId}') AS status`;
-  try {
-    const out = execFileSync(
-      "npx",
-      [
-        "wrangler",
-        "d1",
-        "execute",
-        "picasso-backend",
-        "--local",
-        "--persist-to",
-        persist,
-        "--json",
-        "--command",
-        sql,
-      ],
-      { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
-    );
-    return JSON.parse(out)[0]?.results?.[0];
-  } catch {
-    return undefined;
-  }
+    (SELECT status FROM deletions WHERE id = '${projectId}') AS status`,
+  );
 }
 
 /**
