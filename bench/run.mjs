@@ -8,7 +8,7 @@ import { cpus, totalmem } from "node:os";
 
 const smoke = process.argv.includes("--smoke");
 const scripts = [
-  ["job-latency.mjs", smoke ? ["--variants", "4", "--rounds", "1"] : ["--variants", "8", "--rounds", "3"]],
+  ["job-latency.mjs", smoke ? ["--variants", "4", "--rounds", "1"] : ["--variants", "8", "--rounds", "5"]],
   [
     "ws-fanout.mjs",
     smoke ? ["--clients", "50", "--events", "100"] : ["--clients", "500", "--events", "1000"],
@@ -19,6 +19,12 @@ const scripts = [
   ["image-cost.mjs", smoke ? ["--rounds", "5"] : ["--rounds", "30"]],
   ["listing.mjs", smoke ? ["--big", "5000", "--small", "500", "--requests", "5"] : []],
   ["submit-load.mjs", smoke ? ["--jobs", "4", "--variants", "4"] : ["--jobs", "25", "--variants", "8"]],
+  [
+    "scale.mjs",
+    smoke
+      ? ["--jobs", "2", "--variants", "4", "--events", "200", "--singles", "50"]
+      : ["--jobs", "12", "--variants", "8"],
+  ],
 ];
 
 function run(script, args) {

@@ -50,3 +50,34 @@ export async function seedProgression(
   await insertProgressionStatement(appEnv.DB, progression).run();
   return progression;
 }
+
+/** A verdict, as a test forces one onto a task's `generate` step. */
+export interface ForcedVerdict {
+  judgment: "pass" | "fail";
+  notes: string[];
+  tags: string[];
+  retrySuggestion?: string;
+  judgeMeta: Record<string, unknown>;
+}
+
+/**
+ * A recorded result for a task's `generate` step (for `mockStepResult({ name: "generate local#0" })`):
+ * a real PNG stored under the project, analysed with `verdict`. The generate step analyses the bytes
+ * it made, so forcing a verdict means standing in for the whole step.
+ */
+export async function judgedGeneration(
+  projectId: string,
+  verdict: ForcedVerdict,
+  phash = "ffffffffffffffff",
+) {
+  const key = `project/${projectId}/fixtures/judged-${newId()}`;
+  await appEnv.BUCKET.put(key, await renderPng("#222", "#333"), {
+    httpMetadata: { contentType: "image/png" },
+  });
+  return {
+    key,
+    contentType: "image/png",
+    providerMeta: { mode: "offline", model: "local-svg-v3" },
+    analysis: { phash, duplicate: null, verdict },
+  };
+}

@@ -56,19 +56,17 @@ export function endJobStatements(db: D1Database, jobId: string, reason: string, 
 }
 
 /** Tasks of a job that failed with exactly `error` (what an ending did, found again on a repeat). */
-export async function tasksEndedWith(
-  db: D1Database,
-  jobId: string,
-  error: string,
-): Promise<Pick<JobTask, "provider" | "variantIndex" | "attempt">[]> {
-  const { results } = await db
+export function tasksEndedWithStatement(db: D1Database, jobId: string, error: string): D1PreparedStatement {
+  return db
     .prepare(
       `SELECT provider, variant_index, attempt FROM job_tasks
        WHERE job_id = ? AND status = 'failed' AND error = ? ORDER BY ordinal`,
     )
-    .bind(jobId, error)
-    .all<{ provider: string; variant_index: number; attempt: number }>();
-  return results.map((r) => ({
+    .bind(jobId, error);
+}
+
+export function toEndedTasks(rows: unknown[]): Pick<JobTask, "provider" | "variantIndex" | "attempt">[] {
+  return (rows as { provider: string; variant_index: number; attempt: number }[]).map((r) => ({
     provider: ProviderIds.parse(r.provider),
     variantIndex: r.variant_index,
     attempt: r.attempt,

@@ -202,6 +202,33 @@ export async function getTask(db: D1Database, taskId: string): Promise<JobTask |
   return row ? toTask(row) : null;
 }
 
+/** The conditional job update as a statement (metadata, when given, is merged with json_patch). */
+export function transitionJobStatement(
+  db: D1Database,
+  jobId: string,
+  from: JobStatus[],
+  to: JobStatus,
+  now: number,
+  metadata?: Record<string, unknown>,
+): D1PreparedStatement {
+  const finished = to === "complete" || to === "failed" || to === "cancelled" ? now : null;
+  return db
+    .prepare(
+      `UPDATE jobs SET status = ?, updated_at = ?, finished_at = COALESCE(?, finished_at),
+         metadata = CASE WHEN ? IS NULL THEN metadata ELSE json_patch(metadata, ?) END
+       WHERE id = ? AND status IN (SELECT value FROM json_each(?))`,
+    )
+    .bind(
+      to,
+      now,
+      finished,
+      metadata ? 1 : null,
+      JSON.stringify(metadata ?? {}),
+      jobId,
+      JSON.stringify(from),
+    );
+}
+
 /** Moves a job from one of `from` to `to`; false when it was not in any of them (e.g. cancelled). */
 export async function transitionJob(
   db: D1Database,
@@ -211,15 +238,7 @@ export async function transitionJob(
   now: number,
   metadata?: Record<string, unknown>,
 ): Promise<boolean> {
-  const finished = to === "complete" || to === "failed" || to === "cancelled" ? now : null;
-  const result = await db
-    .prepare(
-      `UPDATE jobs SET status = ?, updated_at = ?, finished_at = COALESCE(?, finished_at),
-         metadata = CASE WHEN ? IS NULL THEN metadata ELSE json_patch(metadata, ?) END
-       WHERE id = ? AND status IN (SELECT value FROM json_each(?))`,
-    )
-    .bind(to, now, finished, metadata ? 1 : null, JSON.stringify(metadata ?? {}), jobId, JSON.stringify(from))
-    .run();
+  const result = await transitionJobStatement(db, jobId, from, to, now, metadata).run();
   return result.meta.changes > 0;
 }
 
@@ -304,18 +323,31 @@ export async function mergeJobMetadata(
 }
 
 /** Each task's outcome with its progression's judgment, for a job summary. */
-export async function taskOutcomes(
-  db: D1Database,
-  jobId: string,
-): Promise<{ status: JobStatus; skipped: "duplicate" | null; judgment: "pass" | "fail" | null }[]> {
-  const { results } = await db
+export function taskOutcomesStatement(db: D1Database, jobId: string): D1PreparedStatement {
+  return db
     .prepare(
       `SELECT t.status, t.skipped, p.judgment FROM job_tasks t
        LEFT JOIN image_progressions p ON p.id = t.progression_id WHERE t.job_id = ?`,
     )
-    .bind(jobId)
-    .all<{ status: JobStatus; skipped: string | null; judgment: "pass" | "fail" | null }>();
-  return results.map((r) => ({ ...r, skipped: r.skipped === "duplicate" ? "duplicate" : null }));
+    .bind(jobId);
+}
+
+type OutcomeRow = { status: JobStatus; skipped: string | null; judgment: "pass" | "fail" | null };
+
+export function toOutcomes(
+  rows: unknown[],
+): { status: JobStatus; skipped: "duplicate" | null; judgment: "pass" | "fail" | null }[] {
+  return (rows as OutcomeRow[]).map((r) => ({
+    ...r,
+    skipped: r.skipped === "duplicate" ? "duplicate" : null,
+  }));
+}
+
+export async function taskOutcomes(
+  db: D1Database,
+  jobId: string,
+): Promise<{ status: JobStatus; skipped: "duplicate" | null; judgment: "pass" | "fail" | null }[]> {
+  return toOutcomes((await taskOutcomesStatement(db, jobId).all()).results);
 }
 
 /** The workflow is alive: written every few seconds while its run() executes. */
@@ -339,6 +371,11 @@ export async function settleTask(
 ): Promise<boolean> {
   if (await transitionTask(db, taskId, from, change, now)) return true;
   return (await taskState(db, taskId))?.status === change.status;
+}
+
+/** A task's status, progression and skip, as a statement to end a batch with (read in the same round trip). */
+export function taskStateStatement(db: D1Database, taskId: string): D1PreparedStatement {
+  return db.prepare("SELECT status, progression_id, skipped FROM job_tasks WHERE id = ?").bind(taskId);
 }
 
 /** A task's current status and progression (null when there is no such task). */

@@ -5,8 +5,8 @@
  * whoever publishes them a second time is ignored by the actor.
  */
 
-import { endJobStatements, tasksEndedWith } from "../db/job-endings";
-import { taskOutcomes } from "../db/jobs";
+import { endJobStatements, tasksEndedWithStatement, toEndedTasks } from "../db/job-endings";
+import { taskOutcomesStatement, toOutcomes } from "../db/jobs";
 import type { JobStatus } from "../lib/vocabulary";
 import type { PublishEvent } from "../lib/ws-events";
 import type { JobTask, Judgment } from "../types/domain";
@@ -56,21 +56,24 @@ export interface JobEnding {
 }
 
 /**
- * Ends every unfinished task of a job with `reason` and the job itself, in one D1 transaction (a
- * cancelled job stays cancelled). Safe to repeat: a second call changes nothing and reports the same.
+ * Ends every unfinished task of a job with `reason` and the job itself, and reads back what that
+ * left, in one D1 transaction and round trip (a cancelled job stays cancelled). Safe to repeat: a
+ * second call changes nothing and reports the same.
  */
 export async function endJob(db: D1Database, jobId: string, reason: string, now: number): Promise<JobEnding> {
-  const [, jobUpdate] = await db.batch(endJobStatements(db, jobId, reason, now));
-  const outcomes = await taskOutcomes(db, jobId);
-  const job = await db
-    .prepare("SELECT status FROM jobs WHERE id = ?")
-    .bind(jobId)
-    .first<{ status: JobStatus }>();
+  const [, jobUpdate, outcomeRows, jobRow, endedRows] = await db.batch([
+    ...endJobStatements(db, jobId, reason, now),
+    taskOutcomesStatement(db, jobId),
+    db.prepare("SELECT status FROM jobs WHERE id = ?").bind(jobId),
+    tasksEndedWithStatement(db, jobId, reason),
+  ]);
+  const outcomes = toOutcomes(outcomeRows?.results ?? []);
+  const status = (jobRow?.results[0] as { status: JobStatus } | undefined)?.status;
   return {
     changed: (jobUpdate?.meta.changes ?? 0) > 0,
-    status: job?.status ?? finalStatus(outcomes),
+    status: status ?? finalStatus(outcomes),
     summary: summarize(outcomes),
-    ended: await tasksEndedWith(db, jobId, reason),
+    ended: toEndedTasks(endedRows?.results ?? []),
   };
 }
 

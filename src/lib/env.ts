@@ -40,6 +40,8 @@ export interface SecretsAndVars {
   VIEW_RETENTION_DAYS?: string;
   /** Benchmarks only: share of view-log batches that fail before writing (0..1). */
   VIEW_LOG_FAIL_RATE?: string;
+  /** Benchmarks only: `1` meters D1 (rows read/written from each statement's meta) and logs one `d1` line per request (src/db/meter.ts). */
+  D1_METER?: string;
   OPENAI_API_KEY?: string;
   GEMINI_API_KEY?: string;
   /** Another OpenAI-compatible origin, e.g. `https://gateway.ai.cloudflare.com/v1/{account}/{gateway}/openai`. */

@@ -1,4 +1,4 @@
-/** Workflow step plumbing: retry policies, the logged step wrapper, actor publishing, error mapping. */
+/** Workflow step plumbing: retry policies, the logged step wrapper, publishing from a step, error mapping. */
 import type { WorkflowStep, WorkflowStepConfig, WorkflowStepContext } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
 import { ProviderError } from "../adapters/provider.types";
@@ -119,22 +119,20 @@ export async function runStep<T>(
 }
 
 /**
- * Sends events to the session actor in one message, as one step. Each event gets an id from the job
- * and the step name (unless it has one), so a retried step is streamed once. The actor drops events
- * of a task that a cancellation closed, so nothing contradicts a task's `fail: cancelled`.
+ * Sends events to the session actor in one message, from inside the step whose state change they
+ * report. Each event gets an id from the job and that step's name (unless it has one), so when the
+ * step is retried or replayed the actor streams each event once. The actor drops events of a task
+ * that a cancellation closed, so nothing contradicts a task's `fail: cancelled`.
  */
-export function publishStep(
+export async function publishEvents(
   env: AppEnv,
-  step: WorkflowStep,
-  log: Logger,
-  name: string,
-  events: PublishEvent[],
   job: { id: string; ownerId: string; sessionId: string },
-): Promise<boolean> {
-  const identified = events.map((e, i) => ({ ...e, id: e.id ?? eventId(job.id, name, i) }) as PublishEvent);
-  return runStep(step, log, name, null, QUICK, async () => {
-    const result = await publishEventBatch(env, job, identified);
-    if (!result.ok) throw new NonRetryableError(`invalid event: ${result.message}`);
-    return true;
-  });
+  stepName: string,
+  events: PublishEvent[],
+): Promise<void> {
+  const identified = events.map(
+    (e, i) => ({ ...e, id: e.id ?? eventId(job.id, stepName, i) }) as PublishEvent,
+  );
+  const result = await publishEventBatch(env, job, identified);
+  if (!result.ok) throw new NonRetryableError(`invalid event: ${result.message}`);
 }

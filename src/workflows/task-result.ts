@@ -1,8 +1,9 @@
 /**
- * What a task does with a provider's image, as the bodies of its steps: analyze it (Images: pHash,
- * near-duplicate check, the verdict), discard it, or record it as a progression. Each function is
- * one step's whole effect and is safe to repeat.
+ * What a task does with a provider's image, inside its steps: analyze it (Images: pHash,
+ * near-duplicate check, the verdict) on the bytes in hand, then record it as a progression or skip
+ * it. Each function is safe to repeat.
  */
+import { NonRetryableError } from "cloudflare:workflows";
 import { judgeOffline } from "../agents/judge.agent";
 import { deleteHosted } from "../agents/tools/hosted-images";
 import { analyzeImage } from "../agents/tools/images";
@@ -13,7 +14,7 @@ import {
   recordReportStatement,
   recordSimilarityStatement,
   type TaskReport,
-  taskState,
+  taskStateStatement,
   transitionTaskStatement,
 } from "../db/jobs";
 import { discardProgression, insertProgressionStatement, progressionsWithOriginal } from "../db/progressions";
@@ -55,14 +56,40 @@ export interface Analysis {
   verdict: Verdict | null;
 }
 
-/** The Images work on a stored original, and what it decides: near-duplicate or not, and the verdict. */
-export async function analyzeResult(env: AppEnv, job: Job, key: string): Promise<Analysis> {
-  const original = await readOriginal(env.BUCKET, key);
-  if (!original) throw new Error(`original ${key} missing`);
+/** A job's start image as the analysis needs it: measured once per job (its own step), not per task. */
+export interface StartAnalysis {
+  phash: string;
+  fingerprint: Fingerprint;
+  /** The project's progressions whose image is this start (the one continued, its rollbacks). */
+  sharing: string[];
+}
+
+/** The Images work on a job's start image and its lineage, once per job (the `fingerprint-start` step). */
+export async function analyzeStart(env: AppEnv, job: Job, key: string): Promise<StartAnalysis> {
+  const start = await readOriginal(env.BUCKET, key);
+  if (!start) throw new NonRetryableError("the start image is no longer in storage");
+  const image = await imagesGate.run(() => analyzeImage(env.IMAGES, start.bytes));
+  const sharing = await progressionsWithOriginal(env.DB, job.projectId, key);
+  return { phash: image.phash, fingerprint: image.fingerprint, sharing };
+}
+
+/**
+ * The Images work on a result, on the bytes the provider just returned (nothing is read back from
+ * R2), and what it decides: near-duplicate or not, and the verdict.
+ */
+export async function analyzeResult(
+  env: AppEnv,
+  job: Job,
+  original: { bytes: Uint8Array; contentType: string },
+  start: StartAnalysis | null,
+): Promise<Analysis> {
   const image = await imagesGate.run(() => analyzeImage(env.IMAGES, original.bytes));
   // A result is never a duplicate of its own start: the progression it continues (and any rollback
   // sharing that image) is left out; everything else in the project is compared as before.
-  const exclude = await lineageExclusions(env, job);
+  const exclude = new Set([
+    ...(start?.sharing ?? []),
+    ...(job.parentProgressionId ? [job.parentProgressionId] : []),
+  ]);
   // Bounded: only the progressions sharing a hash band are compared (src/db/image-fingerprints.ts).
   const match = await findNearDuplicate(env.DB, job.projectId, image.fingerprint, exclude);
   if (match) {
@@ -73,10 +100,7 @@ export async function analyzeResult(env: AppEnv, job: Job, key: string): Promise
       verdict: null,
     };
   }
-  const start = job.startImageR2Key ? await readOriginal(env.BUCKET, job.startImageR2Key) : null;
-  const startImage = start ? await imagesGate.run(() => analyzeImage(env.IMAGES, start.bytes)) : null;
-  const startPhash = startImage?.phash ?? null;
-  const toStart = startImage ? compareFingerprints(image.fingerprint, startImage.fingerprint) : null;
+  const toStart = start ? compareFingerprints(image.fingerprint, start.fingerprint) : null;
   const similarToStart = toStart
     ? { distances: toStart.distances, nearlyIdentical: toStart.duplicate }
     : undefined;
@@ -86,7 +110,7 @@ export async function analyzeResult(env: AppEnv, job: Job, key: string): Promise
     stats: image.stats,
     width: image.width,
     height: image.height,
-    startImageDistance: startPhash ? hammingDistance(image.phash, startPhash) : undefined,
+    startImageDistance: start ? hammingDistance(image.phash, start.phash) : undefined,
   });
   // The vision model where the AI binding works; the heuristic verdict (noted as such) otherwise.
   const verdict = await judgeWithVision(env, {
@@ -99,19 +123,59 @@ export async function analyzeResult(env: AppEnv, job: Job, key: string): Promise
   return { phash: image.phash, fingerprint: image.fingerprint, duplicate: null, verdict, similarToStart };
 }
 
-/** The progression a job continues, and the progressions sharing its image (rollbacks of it). */
-async function lineageExclusions(env: AppEnv, job: Job): Promise<Set<string>> {
-  const ids = new Set<string>();
-  if (job.parentProgressionId) ids.add(job.parentProgressionId);
-  if (job.startImageR2Key)
-    for (const id of await progressionsWithOriginal(env.DB, job.projectId, job.startImageR2Key)) ids.add(id);
-  return ids;
+/**
+ * The analysis of a stored original: only when analysing the provider's bytes failed inside the
+ * generate step (an Images hiccup), so that retrying it never calls the provider a second time.
+ */
+export async function analyzeStored(
+  env: AppEnv,
+  job: Job,
+  key: string,
+  start: StartAnalysis | null,
+): Promise<Analysis> {
+  const original = await readOriginal(env.BUCKET, key);
+  if (!original) throw new NonRetryableError(`the generated image ${key} is no longer in storage`);
+  return analyzeResult(env, job, original, start);
 }
 
-/** A result that is not kept (a near-duplicate) leaves nothing in R2. */
-export async function discardResult(env: AppEnv, key: string): Promise<true> {
-  await deleteOriginal(env.BUCKET, key);
-  return true;
+export interface Generated {
+  key: string;
+  contentType: string;
+  providerMeta: Record<string, unknown>;
+  report?: TaskReport;
+}
+
+/**
+ * A result that is not kept (a near-duplicate, or no verdict): its original leaves R2, and the task
+ * completes as skipped with its report, in one batch. True when the task holds that ending
+ * afterwards (also on a replay); false when it was cancelled meanwhile.
+ */
+export async function skipResult(
+  env: AppEnv,
+  taskId: string,
+  generated: Generated,
+  duplicate: Analysis["duplicate"],
+): Promise<boolean> {
+  const db = env.DB;
+  await deleteOriginal(env.BUCKET, generated.key);
+  const results = await db.batch([
+    ...(generated.report ? [recordReportStatement(db, taskId, generated.report)] : []),
+    transitionTaskStatement(
+      db,
+      taskId,
+      ["running"],
+      {
+        status: "complete",
+        skipped: "duplicate",
+        duplicateOf: duplicate?.id,
+        duplicateDistances: duplicate?.distances,
+      },
+      Date.now(),
+    ),
+    taskStateStatement(db, taskId),
+  ]);
+  const state = results.at(-1)?.results[0] as { status: string; skipped: string | null } | undefined;
+  return state?.status === "complete" && state.skipped === "duplicate";
 }
 
 export interface RecordInput {
@@ -120,21 +184,22 @@ export interface RecordInput {
   refinedPrompt: string;
   progressionId: string;
   generatedImageUrl: string;
-  generated: { key: string; contentType: string; providerMeta: Record<string, unknown>; report?: TaskReport };
+  generated: Generated;
   analysis: Analysis & { verdict: Verdict };
 }
 
 /**
- * The progression row, the task's transition to complete and the project's touch, in one batch.
- * True when the task holds this progression afterwards — also on a replay whose first run had
- * committed. False when the task was cancelled meanwhile: then the row is not kept.
+ * The progression row, its fingerprint, the task's transition to complete, the project's touch and
+ * the task's report, in one batch that also reads the task back. True when the task holds this
+ * progression afterwards — also on a replay whose first run had committed. False when the task was
+ * cancelled meanwhile: then neither the row, its hosted copy nor its original is kept.
  */
 export async function recordResult(env: AppEnv, r: RecordInput): Promise<boolean> {
   const db = env.DB;
   const now = Date.now();
   const { job, task, analysis } = r;
   const verdict = analysis.verdict;
-  await db.batch([
+  const results = await db.batch([
     insertProgressionStatement(db, {
       id: r.progressionId,
       projectId: job.projectId,
@@ -171,11 +236,13 @@ export async function recordResult(env: AppEnv, r: RecordInput): Promise<boolean
     touchProjectStatement(db, job.projectId, now),
     ...(r.generated.report ? [recordReportStatement(db, task.id, r.generated.report)] : []),
     ...(analysis.similarToStart ? [recordSimilarityStatement(db, task.id, analysis.similarToStart)] : []),
+    taskStateStatement(db, task.id),
   ]);
-  const state = await taskState(db, task.id);
-  if (state?.status === "complete" && state.progressionId === r.progressionId) return true;
-  // Cancelled meanwhile: keep D1 consistent with the stream by not keeping the row (nor its hosted copy).
+  const state = results.at(-1)?.results[0] as { status: string; progression_id: string | null } | undefined;
+  if (state?.status === "complete" && state.progression_id === r.progressionId) return true;
+  // Cancelled meanwhile: keep D1 and R2 consistent with the stream by not keeping the result.
   await discardProgression(db, r.progressionId, task.id);
   await deleteHosted(env, r.progressionId);
+  await deleteOriginal(env.BUCKET, r.generated.key);
   return false;
 }

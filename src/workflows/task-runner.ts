@@ -1,8 +1,12 @@
 /**
- * One task of a job (provider × variant) inside PicassoWorkflow: start → generate (provider + R2
- * put) → analyze (Images: pHash, dedupe, verdict) → record → publish, or fail. Every effect is one
- * named step; every status write is a conditional transition, so a cancelled task stays so; every
- * row a step inserts has a derived id, so a replayed step finds it instead of inserting another.
+ * One task of a job (provider × variant) inside PicassoWorkflow, in two steps, each one state
+ * change with the events that report it: `generate` (provider call, R2 put and the analysis of the
+ * bytes in hand, + `progress`) and `record` (the progression and the task's ending in one batch,
+ * + `progress 1`, `judge`, `complete`); or `fail` (the task's ending, + `fail`). The job's first
+ * step moves its tasks to running (src/workflows/job-start.ts); a task planned later (a retry) has a
+ * `start` step of its own (queued → running, + `running`). Every status write is a conditional transition, so a cancelled task
+ * stays so; every row a step inserts has a derived id and every event an id from its step's name,
+ * so a retried or replayed step finds what it made before instead of making it twice.
  */
 import type { WorkflowStep } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
@@ -10,28 +14,65 @@ import type { ProviderResult } from "../adapters/provider.types";
 import { getAdapter } from "../adapters/router";
 import { hostedBase, uploadHosted } from "../agents/tools/hosted-images";
 import { putOriginal, readOriginal } from "../agents/tools/r2";
-import { insertTaskStatement, recordReportStatement, settleTask, taskState } from "../db/jobs";
+import { insertTaskStatement, settleTask, taskState } from "../db/jobs";
 import { taskFailEvent } from "../jobs/finish";
-import { FAIL_STEP, originalKey, progressionIdOf, taskLabel } from "../jobs/keys";
+import { eventId, FAIL_STEP, originalKey, progressionIdOf, taskLabel } from "../jobs/keys";
 import { PROGRESS, retryOf } from "../jobs/plan";
 import { reportFields, taskReport } from "../jobs/report";
 import { taskSpec } from "../jobs/spec";
 import type { AppEnv } from "../lib/env";
 import { describeError, type Logger } from "../lib/logging";
-import type { PublishEvent } from "../lib/ws-events";
 import type { Job, JobTask } from "../types/domain";
 import { notifyTaskEnded } from "../webhooks/enqueue";
-import { asStepError, publishStep, QUICK, RETRYING, runStep, taskErrorMessage } from "./steps";
-import { analyzeResult, discardResult, type RecordInput, recordResult } from "./task-result";
+import { START_STEP } from "./job-start";
+import { asStepError, publishEvents, QUICK, RETRYING, runStep, taskErrorMessage } from "./steps";
+import {
+  type Analysis,
+  analyzeResult,
+  analyzeStored,
+  type Generated,
+  recordResult,
+  type StartAnalysis,
+  skipResult,
+} from "./task-result";
 
 export interface TaskContext {
   env: AppEnv;
   step: WorkflowStep;
   log: Logger;
+  /** The job's start image and mask, read from R2 once per run and shared by its tasks. */
+  inputs: JobInputs;
+  /** The start image's analysis, made once per job (null without a start image). */
+  start: StartAnalysis | null;
 }
 
-const taskRunning = async (db: D1Database, taskId: string) =>
-  (await taskState(db, taskId))?.status === "running";
+type Stored = { bytes: Uint8Array; contentType: string };
+
+/** The job's stored inputs, each read at most once per workflow run however many tasks need it. */
+export interface JobInputs {
+  startImage(): Promise<Stored | null>;
+  mask(): Promise<Stored | null>;
+}
+
+/** Lazily reads a job's start image and mask; a failed read is forgotten, so a retry reads again. */
+export function jobInputs(env: AppEnv, job: Job): JobInputs {
+  const once = (key: string | null | undefined, what: string) => {
+    let pending: Promise<Stored> | null = null;
+    return async (): Promise<Stored | null> => {
+      if (!key) return null;
+      pending ??= readOriginal(env.BUCKET, key).then((found) => {
+        if (!found) throw new NonRetryableError(`the ${what} is no longer in storage`);
+        return found;
+      });
+      const current = pending;
+      current.catch(() => {
+        if (pending === current) pending = null;
+      });
+      return current;
+    };
+  };
+  return { startImage: once(job.startImageR2Key, "start image"), mask: once(job.params.maskR2Key, "mask") };
+}
 
 /** The task events' common fields. */
 const idsOf = (job: Job, task: JobTask) => ({
@@ -78,7 +119,7 @@ async function notifyTask(ctx: TaskContext, job: Job, task: JobTask, label: stri
   }
 }
 
-/** Ends a task as failed with the error's message (if it is still unfinished) and says so. */
+/** Ends a task as failed with the error's message (if it is still unfinished) and says so, in one step. */
 async function failTask(
   ctx: TaskContext,
   job: Job,
@@ -88,33 +129,33 @@ async function failTask(
 ): Promise<void> {
   const message = taskErrorMessage(err);
   ctx.log.warn("task.failed", { error: message });
+  const name = FAIL_STEP(label);
   try {
-    const failed = await runStep(ctx.step, ctx.log, `fail-task ${label}`, task.provider, QUICK, () =>
-      settleTask(
+    await runStep(ctx.step, ctx.log, name, task.provider, QUICK, async () => {
+      const failed = await settleTask(
         ctx.env.DB,
         task.id,
         ["queued", "running"],
         { status: "failed", error: message },
         Date.now(),
-      ),
-    );
-    if (failed)
-      await publishStep(
-        ctx.env,
-        ctx.step,
-        ctx.log,
-        FAIL_STEP(label),
-        [taskFailEvent(job.id, task, message)],
-        job,
       );
+      // The fail event's id is the one every publisher of this task's failure shares.
+      if (failed) await publishEvents(ctx.env, job, name, [taskFailEvent(job.id, task, message)]);
+      return failed;
+    });
   } catch (cause) {
     ctx.log.error("task.fail_unrecorded", describeError(cause));
   }
 }
 
+/** What the generate step hands on: the stored original, and its analysis unless that failed. */
+interface GenerateOutcome extends Generated {
+  analysis: Analysis | null;
+}
+
 /** The task's steps; returns what a judge-driven retry needs when one is due. */
 async function runSteps(
-  { env, step, log }: TaskContext,
+  { env, step, log, inputs, start }: TaskContext,
   job: Job,
   task: JobTask,
   refinedPrompt: string,
@@ -123,24 +164,33 @@ async function runSteps(
 ): Promise<{ progressionId: string; suggestion: string } | null> {
   const db = env.DB;
   const ids = idsOf(job, task);
-  const publish = (name: string, ...events: PublishEvent[]) =>
-    publishStep(env, step, log, `${name} ${label}`, events, job);
+  // Derived from (job, ordinal): the same on every replay, so the record step's insert is replay-safe.
+  const progressionId = await progressionIdOf(job.id, task.ordinal);
 
+  // The job's first step starts its tasks; a task planned later (a judge-driven retry) starts here.
   // Resumed after a restart, the task may have been started before: settleTask says so too.
-  const running = await runStep(step, log, `start-task ${label}`, task.provider, QUICK, () =>
-    settleTask(db, task.id, ["queued"], { status: "running", refinedPrompt }, Date.now()),
-  );
-  if (!running) return null; // cancelled (or ended) before it started
-  await publish("publish-running", { type: "running", data: ids });
+  if (task.status === "queued") {
+    const startName = START_STEP(task);
+    const running = await runStep(step, log, startName, task.provider, QUICK, async () => {
+      const started = await settleTask(
+        db,
+        task.id,
+        ["queued"],
+        { status: "running", refinedPrompt },
+        Date.now(),
+      );
+      if (started) await publishEvents(env, job, startName, [{ type: "running", data: ids }]);
+      return started;
+    });
+    if (!running) return null; // cancelled (or ended) before it started
+  }
 
   // Each attempt first looks whether the task is still running: a cancelled job's workflow winds
   // down by itself (no provider call, nothing stored) instead of being terminated mid-step.
-  const generated = await runStep(step, log, `generate ${label}`, task.provider, RETRYING, async () => {
-    if (!(await taskRunning(db, task.id))) return null;
-    const start = job.startImageR2Key ? await readOriginal(env.BUCKET, job.startImageR2Key) : null;
-    if (job.startImageR2Key && !start) throw new NonRetryableError("the start image is no longer in storage");
-    const mask = job.params.maskR2Key ? await readOriginal(env.BUCKET, job.params.maskR2Key) : null;
-    if (job.params.maskR2Key && !mask) throw new NonRetryableError("the mask is no longer in storage");
+  const generateName = `generate ${label}`;
+  const generated = await runStep(step, log, generateName, task.provider, RETRYING, async () => {
+    if ((await taskState(db, task.id))?.status !== "running") return null;
+    const [startImage, mask] = await Promise.all([inputs.startImage(), inputs.mask()]);
     const spec = taskSpec(
       job.params,
       task.provider,
@@ -155,7 +205,7 @@ async function runSteps(
           kind: job.kind,
           prompt: refinedPrompt,
           variantIndex: task.variantIndex,
-          startImage: start ?? undefined,
+          startImage: startImage ?? undefined,
           spec,
         },
         env,
@@ -167,40 +217,37 @@ async function runSteps(
     // Provider output and its storage are one effect: bytes never travel through step state.
     const key = originalKey(job.projectId, job.id, task.ordinal);
     await putOriginal(env.BUCKET, key, result.bytes, result.contentType);
-    // The report rides along with the task's ending (record-progression's batch, or finish-task).
-    return { key, contentType: result.contentType, providerMeta: result.providerMeta, report };
+    // Analysed on the bytes in hand. An Images hiccup here must not cost a second provider call:
+    // the record step analyses the stored original instead.
+    let analysis: Analysis | null = null;
+    try {
+      analysis = await analyzeResult(env, job, result, start);
+    } catch (err) {
+      log.warn("task.analysis_deferred", describeError(err));
+    }
+    // Hosted Images where the account has it (IMAGES_DELIVERY_URL), from the same bytes; a failed
+    // upload falls back to the rendition route (providerMeta.delivery says which).
+    const keep = analysis !== null && !analysis.duplicate && analysis.verdict !== null;
+    const delivery =
+      keep && hostedBase(env)
+        ? await uploadHosted(env, progressionId, result.bytes, { projectId: job.projectId, jobId: job.id })
+        : null;
+    const providerMeta = delivery ? { ...result.providerMeta, delivery } : result.providerMeta;
+    await publishEvents(env, job, generateName, [
+      { type: "progress", data: { ...ids, progress: PROGRESS.generated } },
+    ]);
+    return { key, contentType: result.contentType, providerMeta, report, analysis } satisfies GenerateOutcome;
   });
   if (!generated) return null;
-  await publish("publish-progress", { type: "progress", data: { ...ids, progress: PROGRESS.generated } });
 
-  const analysis = await runStep(step, log, `analyze ${label}`, task.provider, RETRYING, async () =>
-    (await taskRunning(db, task.id)) ? analyzeResult(env, job, generated.key) : null,
-  );
-  const discard = () =>
-    runStep(step, log, `discard-original ${label}`, task.provider, QUICK, () =>
-      discardResult(env, generated.key),
-    );
-  if (!analysis) {
-    await discard(); // cancelled while the provider was answering
-    return null;
-  }
-
-  if (analysis.duplicate || !analysis.verdict) {
-    await discard();
-    const duplicate = analysis.duplicate;
-    const done = await runStep(step, log, `finish-task ${label}`, task.provider, QUICK, async () => {
-      const change = {
-        status: "complete" as const,
-        skipped: "duplicate" as const,
-        duplicateOf: duplicate?.id,
-        duplicateDistances: duplicate?.distances,
-      };
-      if (generated.report) await recordReportStatement(db, task.id, generated.report).run();
-      return settleTask(db, task.id, ["running"], change, Date.now());
-    });
-    if (done) {
-      await publish(
-        "publish-final",
+  const recordName = `record ${label}`;
+  return runStep(step, log, recordName, task.provider, RETRYING, async () => {
+    const analysis = generated.analysis ?? (await analyzeStored(env, job, generated.key, start));
+    const verdict = analysis.verdict;
+    if (analysis.duplicate || !verdict) {
+      const duplicate = analysis.duplicate;
+      if (!(await skipResult(env, task.id, generated, duplicate))) return null; // cancelled meanwhile
+      await publishEvents(env, job, recordName, [
         { type: "progress", data: { ...ids, progress: PROGRESS.done } },
         {
           type: "complete",
@@ -211,71 +258,51 @@ async function runSteps(
             ...reportFields(generated.report),
           },
         },
-      );
+      ]);
+      return null;
     }
-    return null;
-  }
-
-  const verdict = analysis.verdict;
-  // Derived from (job, ordinal): the same on every replay, so the insert below is replay-safe.
-  const progressionId = await progressionIdOf(job.id, task.ordinal);
-  // Hosted Images where the account has it (IMAGES_DELIVERY_URL); else, or when the upload fails,
-  // the rendition route — the progression's providerMeta.delivery says which.
-  const delivery = hostedBase(env)
-    ? await runStep(step, log, `deliver-hosted ${label}`, task.provider, QUICK, async () => {
-        const original = await readOriginal(env.BUCKET, generated.key);
-        if (!original) throw new Error(`original ${generated.key} missing`);
-        return uploadHosted(env, progressionId, original.bytes, { projectId: job.projectId, jobId: job.id });
-      })
-    : null;
-  const generatedImageUrl = delivery?.mode === "hosted" ? delivery.url : `${origin}/images/${progressionId}`;
-  const providerMeta = delivery ? { ...generated.providerMeta, delivery } : generated.providerMeta;
-  const record: RecordInput = {
-    job,
-    task,
-    refinedPrompt,
-    progressionId,
-    generatedImageUrl,
-    generated: { ...generated, providerMeta },
-    analysis: { ...analysis, verdict },
-  };
-  const recorded = await runStep(step, log, `record-progression ${label}`, task.provider, QUICK, () =>
-    recordResult(env, record),
-  );
-  if (!recorded) {
-    await discard(); // cancelled meanwhile: the row is gone, so is the image
-    return null;
-  }
-  await publish(
-    "publish-final",
-    { type: "progress", data: { ...ids, progress: PROGRESS.done } },
-    {
-      type: "judge",
-      data: {
-        ...ids,
-        progressionId,
-        judgment: verdict.judgment,
-        notes: verdict.notes,
-        tags: verdict.tags,
-        ...(verdict.retrySuggestion ? { retrySuggestion: verdict.retrySuggestion } : {}),
+    const delivery = generated.providerMeta.delivery as { mode?: string; url?: string } | undefined;
+    const generatedImageUrl =
+      delivery?.mode === "hosted" && delivery.url ? delivery.url : `${origin}/images/${progressionId}`;
+    const recorded = await recordResult(env, {
+      job,
+      task,
+      refinedPrompt,
+      progressionId,
+      generatedImageUrl,
+      generated,
+      analysis: { ...analysis, verdict },
+    });
+    if (!recorded) return null; // cancelled meanwhile: the row is gone, so is the image
+    await publishEvents(env, job, recordName, [
+      { type: "progress", data: { ...ids, progress: PROGRESS.done } },
+      {
+        type: "judge",
+        data: {
+          ...ids,
+          progressionId,
+          judgment: verdict.judgment,
+          notes: verdict.notes,
+          tags: verdict.tags,
+          ...(verdict.retrySuggestion ? { retrySuggestion: verdict.retrySuggestion } : {}),
+        },
       },
-    },
-    {
-      type: "complete",
-      data: {
-        ...ids,
-        progressionId,
-        generatedImageUrl,
-        judgment: verdict.judgment,
-        ...reportFields(generated.report),
-        ...(analysis.similarToStart ? { similarToStart: analysis.similarToStart } : {}),
+      {
+        type: "complete",
+        data: {
+          ...ids,
+          progressionId,
+          generatedImageUrl,
+          judgment: verdict.judgment,
+          ...reportFields(generated.report),
+          ...(analysis.similarToStart ? { similarToStart: analysis.similarToStart } : {}),
+        },
       },
-    },
-  );
-  if (verdict.judgment === "fail" && verdict.retrySuggestion && task.attempt < job.autoRetry) {
-    return { progressionId, suggestion: verdict.retrySuggestion };
-  }
-  return null;
+    ]);
+    return verdict.judgment === "fail" && verdict.retrySuggestion && task.attempt < job.autoRetry
+      ? { progressionId, suggestion: verdict.retrySuggestion }
+      : null;
+  });
 }
 
 /**
@@ -290,26 +317,23 @@ async function retryTask(
   origin: string,
   from: { progressionId: string; suggestion: string },
 ): Promise<void> {
+  const childLabel = taskLabel({ ...task, attempt: task.attempt + 1 });
   const child = await runStep(
     ctx.step,
     ctx.log,
-    `plan-retry ${taskLabel({ ...task, attempt: task.attempt + 1 })}`,
+    `plan-retry ${childLabel}`,
     task.provider,
     QUICK,
     async () => {
       // The child's id is derived, and the insert does nothing when the row exists: replay-safe.
       const planned = await retryOf(task, Date.now());
       await insertTaskStatement(ctx.env.DB, planned).run();
+      // The same event id the submission gives a task's `queued`.
+      await publishEvents(ctx.env, job, `publish-queued ${childLabel}`, [
+        { id: eventId(job.id, `publish-queued ${childLabel}`, 0), type: "queued", data: idsOf(job, planned) },
+      ]);
       return planned;
     },
-  );
-  await publishStep(
-    ctx.env,
-    ctx.step,
-    ctx.log,
-    `publish-queued ${taskLabel(child)}`,
-    [{ type: "queued", data: idsOf(job, child) }],
-    job,
   );
   const prompt = `${refinedPrompt.replace(/[.\s]+$/, "")}. ${from.suggestion}`;
   await runTask(ctx, { ...job, parentProgressionId: from.progressionId }, child, prompt, origin);

@@ -20,6 +20,7 @@ import { csvCell } from "../../src/artifacts/r2-archive-manifest/csv";
 import { shellQuote } from "../../src/artifacts/seed-replay-script/generator";
 import { drawable, wrap } from "../../src/artifacts/stakeholder-pdf/text";
 import type { AppEnv } from "../../src/lib/env";
+import { judgedGeneration } from "../fixtures";
 import { call, createProject } from "../helpers";
 
 const env = workerEnv as unknown as AppEnv;
@@ -119,21 +120,19 @@ beforeAll(async () => {
   fixture.rollbackId = ((await rollback.json()) as { id: string }).id;
   // A judge-driven retry that makes a new image: the first verdict is forced to fail.
   await using introspector = await introspectWorkflow(env.PICASSO_WORKFLOW);
+  const forced = await judgedGeneration(
+    project.id,
+    {
+      judgment: "fail",
+      notes: ["Contrast 3.0 (min 12): too flat."],
+      tags: ["low-contrast"],
+      retrySuggestion: "Add a clear subject and lighting contrast",
+      judgeMeta: { judge: "heuristic", mode: "offline" },
+    },
+    "ffffffffffffffff",
+  );
   await introspector.modifyAll(async (m) => {
-    await m.mockStepResult(
-      { name: "analyze local#0" },
-      {
-        phash: "ffffffffffffffff",
-        duplicate: null,
-        verdict: {
-          judgment: "fail",
-          notes: ["Contrast 3.0 (min 12): too flat."],
-          tags: ["low-contrast"],
-          retrySuggestion: "Add a clear subject and lighting contrast",
-          judgeMeta: { judge: "heuristic", mode: "offline" },
-        },
-      },
-    );
+    await m.mockStepResult({ name: "generate local#0" }, forced);
   });
   const retried = await runJob(project.id, {
     prompt: "a quiet harbour at noon, teal and gold",
@@ -337,7 +336,9 @@ describe("r2-archive-manifest", () => {
     const listed = await env.BUCKET.list({ prefix: `project/${fixture.projectId}/`, limit: 1000 });
     const keys = [...new Set([...listed.objects.map((o) => o.key), ...earlier])].sort();
     expect(rows.map((r) => r.key)).toEqual(keys);
-    expect(rows.filter((r) => r.key?.includes("/orig/"))).toHaveLength(judged().length);
+    // Every judged image once: the forced first attempt's image is the one the test stored itself.
+    const originals = rows.filter((r) => r.key?.includes("/orig/") || r.key?.includes("/fixtures/judged-"));
+    expect(originals).toHaveLength(judged().length);
     const sample = rows.find((r) => r.key?.endsWith("/orig/0"));
     const object = await env.BUCKET.get(sample?.key ?? "");
     const content = await object?.arrayBuffer();

@@ -15,7 +15,7 @@ import { renditionCacheKey, renditionVariant, storedRenditionKey } from "../../s
 import type { AppEnv } from "../../src/lib/env";
 import { sha256Base64 } from "../../src/lib/hashing";
 import { escapeHtml } from "../../src/lib/html";
-import { seedProgression } from "../fixtures";
+import { judgedGeneration, seedProgression } from "../fixtures";
 import { BASE, call, createProject, expectError } from "../helpers";
 
 const appEnv = env as unknown as AppEnv;
@@ -84,23 +84,21 @@ beforeAll(async () => {
   ).json()) as { id: string };
 
   // The offline judge passes these compositions, so the first attempt's verdict is made a failure;
-  // the retry (its own steps, "analyze local#0.1") is judged for real.
+  // the retry (its own steps, "generate local#0.1") is judged for real.
   await using introspector = await introspectWorkflow(appEnv.PICASSO_WORKFLOW);
+  const forced = await judgedGeneration(
+    project.id,
+    {
+      judgment: "fail",
+      notes: [`Contrast 3.0 (min 12): too flat. ${HOSTILE}`],
+      tags: ["low-contrast", "dark"],
+      retrySuggestion: "Add a clear subject and lighting contrast: an orange lamp in a dim room",
+      judgeMeta: { judge: "heuristic", mode: "offline" },
+    },
+    "f0f0f0f0f0f0f0f0",
+  );
   await introspector.modifyAll(async (m) => {
-    await m.mockStepResult(
-      { name: "analyze local#0" },
-      {
-        phash: "f0f0f0f0f0f0f0f0",
-        duplicate: null,
-        verdict: {
-          judgment: "fail",
-          notes: [`Contrast 3.0 (min 12): too flat. ${HOSTILE}`],
-          tags: ["low-contrast", "dark"],
-          retrySuggestion: "Add a clear subject and lighting contrast: an orange lamp in a dim room",
-          judgeMeta: { judge: "heuristic", mode: "offline" },
-        },
-      },
-    );
+    await m.mockStepResult({ name: "generate local#0" }, forced);
   });
   const c = await runJob(project.id, {
     prompt: "an orange lamp in a dim room",

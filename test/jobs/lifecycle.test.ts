@@ -153,13 +153,13 @@ describe("Idempotency-Key on the body as sent", () => {
 });
 
 describe("a task that throws outside its provider call still ends", () => {
-  it("a NonRetryableError from a publish step fails the task and the job still finishes", async () => {
+  it("a NonRetryableError from a step that publishes fails the task and the job still finishes", async () => {
     await using introspector = await introspectWorkflow(appEnv.PICASSO_WORKFLOW);
     await introspector.modifyAll(async (m) => {
       await m.disableRetryDelays();
       // What the step records when it ends in a permanent failure (src/workflows/steps.ts).
       await m.mockStepResult(
-        { name: "publish-running local#0" },
+        { name: "record local#0" },
         failedOutcome(new NonRetryableError("actor refused the event")),
       );
     });
@@ -196,7 +196,7 @@ describe("event ids", () => {
     const sessionId = session();
     const client = await openStream(sessionId);
     const event = {
-      id: "job-x/publish-running local#0/0",
+      id: "job-x/start local#0/0",
       type: "running" as const,
       data: { jobId: "job-x", provider: "local" as const, variantIndex: 0 },
     };
@@ -207,7 +207,7 @@ describe("event ids", () => {
     await waitFor("two frames", async () => (client.envelopes.length >= 2 ? true : undefined));
     await new Promise((r) => setTimeout(r, 100));
     expect(client.envelopes.map((e) => [e.seq, e.id])).toEqual([
-      [1, "job-x/publish-running local#0/0"],
+      [1, "job-x/start local#0/0"],
       [2, "job-x/other/0"],
     ]);
     client.ws.close();

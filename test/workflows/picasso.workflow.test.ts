@@ -5,6 +5,7 @@ import { ProviderError } from "../../src/adapters/provider.types";
 import { ProviderRateLimitError } from "../../src/adapters/provider-errors";
 import type { AppEnv } from "../../src/lib/env";
 import { asStepError, failedOutcome, taskErrorMessage } from "../../src/workflows/steps";
+import { judgedGeneration } from "../fixtures";
 import { call, createProject } from "../helpers";
 
 const appEnv = env as unknown as AppEnv;
@@ -104,21 +105,17 @@ describe("PicassoWorkflow", () => {
 
   it("retries a judge-failed task once per autoRetry with the suggestion, as a child progression", async () => {
     await using introspector = await introspectWorkflow(appEnv.PICASSO_WORKFLOW);
-    const failing = {
-      phash: "ffffffffffffffff",
-      duplicate: null,
-      verdict: {
-        judgment: "fail",
-        notes: ["contrast 3 (min 12)"],
-        tags: ["low-contrast"],
-        retrySuggestion: "add strong light and shadow",
-        judgeMeta: { judge: "heuristic", mode: "offline" },
-      },
-    };
-    await introspector.modifyAll(async (m) => {
-      await m.mockStepResult({ name: "analyze local#0" }, failing);
-    });
     const project = await createProject();
+    const failing = await judgedGeneration(project.id, {
+      judgment: "fail",
+      notes: ["contrast 3 (min 12)"],
+      tags: ["low-contrast"],
+      retrySuggestion: "add strong light and shadow",
+      judgeMeta: { judge: "heuristic", mode: "offline" },
+    });
+    await introspector.modifyAll(async (m) => {
+      await m.mockStepResult({ name: "generate local#0" }, failing);
+    });
     const res = await call(`/api/projects/${project.id}/jobs`, {
       method: "POST",
       body: { prompt: "a dim room", providers: ["local"], autoRetry: 1, sessionId: `wf-retry-${Date.now()}` },
