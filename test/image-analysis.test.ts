@@ -283,7 +283,7 @@ describe("pHash", () => {
     const distances = await Promise.all(
       pairs.map(async ([x, y]) => hammingDistance(await hash(x), await hash(y))),
     );
-    expect(distances).toEqual([9, 28, 32]);
+    expect(distances).toEqual([9, 28, 30]);
     for (const d of distances) expect(d).toBeGreaterThan(DEFAULT_PHASH_THRESHOLD);
   });
 });
@@ -357,7 +357,7 @@ describe("judgeOffline", () => {
     const s = await stats(RICH);
     expect(s.meanLuminance).toBeCloseTo(130.0, 0);
     expect(s.contrast).toBeCloseTo(42.6, 0);
-    expect(s.entropy).toBeCloseTo(6.16, 1);
+    expect(s.entropy).toBeCloseTo(6.08, 1);
     expect(s.colourfulness).toBeGreaterThan(80);
     // The navy→orange gradient's sRGB mid-tones are muddy, so they outnumber the red circle (~10 %).
     expect(s.dominantColours).toEqual(["brown", "orange", "gray"]);
@@ -369,9 +369,9 @@ describe("judgeOffline", () => {
     expect(verdict.tags.join(" ")).toBe("brown orange gray balanced square high-contrast colourful");
     expect(verdict.notes).toEqual([
       "Contrast 42.6 (min 12).",
-      "Entropy 6.16 bits (min 2).",
-      "Mean luminance 130.0 (allowed 20–240).",
-      "Colourfulness 95.2 (colourful from 33); dominant colours: brown, orange, gray.",
+      "Entropy 6.08 bits (min 2).",
+      "Mean luminance 129.8 (allowed 20–240).",
+      "Colourfulness 94.9 (colourful from 33); dominant colours: brown, orange, gray.",
     ]);
     // Colour words that match no dominant colour add a note but do not fail the image.
     const offColour = judge("a bold red circle and a teal square");

@@ -258,7 +258,7 @@ describe("near-duplicate detection on a generated corpus", () => {
 
   it("costs less per image than two IMAGES.info() calls", async () => {
     const jpeg = at(corpus.stored, 0);
-    // The rendition analyzeImage decodes: the binding's ~128 px PNG of the 512 px original.
+    // The rendition analyzeImage decodes for a JPEG: the binding's ~128 px PNG of the 512 px original.
     const small = await images.input(stream(jpeg)).transform({ width: 128 }).output({ format: "image/png" });
     const rendition = await decodePng(await bytesOf(small.image()));
     // workerd's clock moves only across I/O, so every timed run starts and ends at an awaited call;

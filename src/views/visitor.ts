@@ -5,8 +5,9 @@
  * isolate for the day, and deleted the day after: from then on nobody, the operator included, can
  * tell which address a stored visitor hash came from or link two days (or two artifacts) of it.
  */
+import { createHash } from "node:crypto";
 import { ensureViewSalt } from "../db/views";
-import { sha256Hex, toHex } from "../lib/hashing";
+import { toHex } from "../lib/hashing";
 import { clientKey } from "./client-key";
 
 export const DAY_MS = 86_400_000;
@@ -22,8 +23,11 @@ function randomSalt(): string {
   return toHex(crypto.getRandomValues(new Uint8Array(32)));
 }
 
-/** This isolate's salt of one day (the promise, so concurrent first requests share one D1 round trip). */
-let cached: { day: string; salt: Promise<string> } | null = null;
+/**
+ * This isolate's salt of one day: the promise, so concurrent first requests share one D1 round trip,
+ * and once it has arrived the value, so a repeat visit can be recognised without awaiting anything.
+ */
+let cached: { day: string; salt: Promise<string>; value?: string } | null = null;
 
 /**
  * The salt of the UTC day of `now`: from this isolate's memory, else from D1 (made there by whichever
@@ -33,21 +37,37 @@ export function dailySalt(db: D1Database, now: number): Promise<string> {
   const day = utcDay(now);
   if (cached?.day === day) return cached.salt;
   const salt = ensureViewSalt(db, day, randomSalt(), utcDay(now - DAY_MS));
-  const entry = { day, salt };
+  const entry: NonNullable<typeof cached> = { day, salt };
   cached = entry;
-  salt.catch(() => {
-    if (cached === entry) cached = null; // a failed read is tried again by the next view
-  });
+  salt.then(
+    (value) => {
+      entry.value = value;
+    },
+    () => {
+      if (cached === entry) cached = null; // a failed read is tried again by the next view
+    },
+  );
   return salt;
 }
 
-/** The visitor of one artifact on one day: 64 hex characters; the salt itself is never stored. */
+/** The salt of the UTC day of `now` if this isolate already holds it, else null (no I/O). */
+export function knownSalt(now: number): string | null {
+  return cached?.day === utcDay(now) ? (cached.value ?? null) : null;
+}
+
+/**
+ * The visitor of one artifact on one day: 64 hex characters (SHA-256); the salt itself is never
+ * stored. Synchronous (node:crypto rather than crypto.subtle), so the page handler can tell a repeat
+ * visit without scheduling any work.
+ */
 export function visitorHash(
   salt: string,
   artifactId: string,
   ip: string | null,
   userAgent: string | null,
-): Promise<string> {
+): string {
   const who = ip ? clientKey(ip) : "unknown";
-  return sha256Hex(`view\n${salt}\n${artifactId}\n${who}\n${userAgent ?? ""}`);
+  return createHash("sha256")
+    .update(`view\n${salt}\n${artifactId}\n${who}\n${userAgent ?? ""}`)
+    .digest("hex");
 }

@@ -92,12 +92,12 @@ export async function runStep<T>(
   name: string,
   provider: ProviderId | null,
   config: WorkflowStepConfig,
-  fn: () => Promise<T>,
+  fn: (attempt: number) => Promise<T>,
 ): Promise<T> {
   const attempt = async (ctx?: WorkflowStepContext): Promise<StepOutcome<T>> => {
     const started = Date.now();
     try {
-      return { settled: "value", value: await fn() };
+      return { settled: "value", value: await fn(ctx?.attempt ?? 1) };
     } catch (err) {
       if (!isFinal(err, ctx?.attempt, config)) throw err;
       return failedOutcome(err);

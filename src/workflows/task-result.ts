@@ -68,7 +68,7 @@ export interface StartAnalysis {
 export async function analyzeStart(env: AppEnv, job: Job, key: string): Promise<StartAnalysis> {
   const start = await readOriginal(env.BUCKET, key);
   if (!start) throw new NonRetryableError("the start image is no longer in storage");
-  const image = await imagesGate.run(() => analyzeImage(env.IMAGES, start.bytes));
+  const image = await analyzeImage(env.IMAGES, start.bytes);
   const sharing = await progressionsWithOriginal(env.DB, job.projectId, key);
   return { phash: image.phash, fingerprint: image.fingerprint, sharing };
 }
@@ -83,7 +83,7 @@ export async function analyzeResult(
   original: { bytes: Uint8Array; contentType: string },
   start: StartAnalysis | null,
 ): Promise<Analysis> {
-  const image = await imagesGate.run(() => analyzeImage(env.IMAGES, original.bytes));
+  const image = await analyzeImage(env.IMAGES, original.bytes);
   // A result is never a duplicate of its own start: the progression it continues (and any rollback
   // sharing that image) is left out; everything else in the project is compared as before.
   const exclude = new Set([

@@ -185,11 +185,13 @@ async function runSteps(
     if (!running) return null; // cancelled (or ended) before it started
   }
 
-  // Each attempt first looks whether the task is still running: a cancelled job's workflow winds
-  // down by itself (no provider call, nothing stored) instead of being terminated mid-step.
+  // A retry first looks whether the task is still running: a cancelled job's workflow winds down by
+  // itself (no provider call, nothing stored) instead of being terminated mid-step. The first attempt
+  // follows the task's start by milliseconds and skips that read; should a cancellation land in
+  // between, the record step finds the task cancelled and keeps nothing.
   const generateName = `generate ${label}`;
-  const generated = await runStep(step, log, generateName, task.provider, RETRYING, async () => {
-    if ((await taskState(db, task.id))?.status !== "running") return null;
+  const generated = await runStep(step, log, generateName, task.provider, RETRYING, async (attempt) => {
+    if (attempt > 1 && (await taskState(db, task.id))?.status !== "running") return null;
     const [startImage, mask] = await Promise.all([inputs.startImage(), inputs.mask()]);
     const spec = taskSpec(
       job.params,

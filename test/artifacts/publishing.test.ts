@@ -157,6 +157,65 @@ describe("lookbook", () => {
     expect(fresh).not.toContain("tampered");
   });
 
+  it("answers a cache hit (200 or 304) as a static file: no D1 or R2 read, no request line", async () => {
+    const project = await createProject();
+    await seedProgression(project.id);
+    const artifact = await lookbook(project.id);
+    const visit = async (headers: Record<string, string> = {}) => {
+      const ctx = createExecutionContext();
+      const res = await worker.fetch(
+        new Request(`http://picasso.test${publicPath(artifact)}`, { headers }),
+        appEnv as never,
+        ctx,
+      );
+      const body = await res.text();
+      await waitOnExecutionContext(ctx);
+      return { res, body };
+    };
+    const requestLines = (lines: unknown[][], requestId: string | null) =>
+      lines.filter(
+        ([line]) =>
+          typeof line === "string" &&
+          line.includes('"event":"request"') &&
+          requestId !== null &&
+          line.includes(requestId),
+      );
+    const log = vi.spyOn(console, "log");
+    const miss = await visit({ "cf-connecting-ip": "192.0.2.70", "user-agent": "UA" });
+    expect(miss.res.status).toBe(200);
+    // A miss reads D1 and R2 and says so in its request line.
+    expect(requestLines(log.mock.calls, miss.res.headers.get("x-request-id"))).toHaveLength(1);
+
+    const prepare = vi.spyOn(appEnv.DB, "prepare");
+    const get = vi.spyOn(appEnv.BUCKET, "get");
+    log.mockClear();
+    const hit = await visit({ "cf-connecting-ip": "192.0.2.70", "user-agent": "UA" });
+    expect(hit.res.status).toBe(200);
+    expect(hit.body).toBe(miss.body);
+    const headers = Object.fromEntries(hit.res.headers);
+    expect(headers).toMatchObject({
+      "cache-control": "public, max-age=300",
+      "content-type": "text/html; charset=utf-8",
+      etag: miss.res.headers.get("etag"),
+      "content-security-policy": miss.res.headers.get("content-security-policy"),
+      "x-content-type-options": "nosniff",
+      "referrer-policy": "strict-origin-when-cross-origin",
+      "x-request-id": expect.stringMatching(/^[A-Za-z0-9_-]{21}$/),
+    });
+    expect(headers).not.toHaveProperty("x-picasso-artifact-id");
+    const notModified = await visit({ "if-none-match": miss.res.headers.get("etag") ?? "" });
+    expect(notModified.res.status).toBe(304);
+    expect(notModified.body).toBe("");
+    expect(notModified.res.headers.get("etag")).toBe(miss.res.headers.get("etag"));
+    expect(notModified.res.headers.get("cache-control")).toBe("public, max-age=300");
+    expect(notModified.res.headers.get("x-request-id")).toMatch(/^[A-Za-z0-9_-]{21}$/);
+    expect(prepare).not.toHaveBeenCalled();
+    expect(get).not.toHaveBeenCalled();
+    expect(requestLines(log.mock.calls, hit.res.headers.get("x-request-id"))).toEqual([]);
+    expect(requestLines(log.mock.calls, notModified.res.headers.get("x-request-id"))).toEqual([]);
+    vi.restoreAllMocks();
+  });
+
   it("answers 404 for unknown or draft slugs and for an unknown project", async () => {
     await expectError(await call("/public/lookbook/unknown-slug-123"), 404, "not_found");
     await expectError(await call("/public/lookbook/x"), 404, "not_found");

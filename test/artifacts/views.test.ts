@@ -1,8 +1,9 @@
 /**
  * Honest view counts: a view is counted once per visitor (address + user agent, IPv6 by its /64)
- * per artifact per UTC day — repeats send no queue message (the Cache API marker) and never write a
- * second row (the unique index); old raw rows fold into daily counts without changing the totals;
- * clientKey's IPv6 /64 normalisation.
+ * per artifact per UTC day — repeats send no queue message (the isolate's memory, then the Cache API
+ * marker; a repeat this isolate remembers schedules no work at all) and never write a second row
+ * (the unique index); old raw rows fold into daily counts without changing the totals; clientKey's
+ * IPv6 /64 normalisation.
  */
 import {
   createExecutionContext,
@@ -16,9 +17,9 @@ import worker from "../../src/index";
 import type { AppEnv } from "../../src/lib/env";
 import type { ViewMessage } from "../../src/queues/view-message";
 import { clientKey, expandIpv6 } from "../../src/views/client-key";
-import { viewMarkerKey } from "../../src/views/count-view";
+import { MAX_REMEMBERED_VIEWS, viewMarkerKey } from "../../src/views/count-view";
 import { foldOldViews, retentionDays } from "../../src/views/retention";
-import { DAY_MS, dailySalt, utcDay } from "../../src/views/visitor";
+import { DAY_MS, dailySalt, utcDay, visitorHash } from "../../src/views/visitor";
 import { seedProgression } from "../fixtures";
 import { call, createProject } from "../helpers";
 
@@ -273,6 +274,66 @@ describe("one view per visitor per artifact per UTC day", () => {
     expect(days.results.map((r) => r.day)).toEqual(["2000-01-02", "2000-01-03"]);
     // Back to today: the same salt as before (read back from D1, not made anew).
     expect(await dailySalt(appEnv.DB, Date.now())).toBe(salt);
+  });
+});
+
+describe("a repeat visit costs nothing", () => {
+  it("schedules no work for a visitor this isolate already counted today: no waitUntil, no marker lookup", async () => {
+    const artifact = await publishedLookbook();
+    const visitor = { "cf-connecting-ip": "203.0.113.80", "user-agent": "Mozilla/5.0 (repeat)" };
+    expect((await visit(artifact.path, visitor)).status).toBe(200);
+
+    const { send } = spySends();
+    const match = vi.spyOn(caches.default, "match");
+    const ctx = createExecutionContext();
+    const waitUntil = vi.spyOn(ctx, "waitUntil");
+    const res = await worker.fetch(
+      new Request(`http://picasso.test${artifact.path}`, { headers: visitor }),
+      appEnv as never,
+      ctx,
+    );
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    await waitOnExecutionContext(ctx);
+    expect(waitUntil).not.toHaveBeenCalled();
+    expect(match).toHaveBeenCalledTimes(1); // the page itself, no view marker
+    expect(send).not.toHaveBeenCalled();
+
+    // Another visitor of the same page is counted as before.
+    expect((await visit(artifact.path, { ...visitor, "cf-connecting-ip": "203.0.113.81" })).status).toBe(200);
+    expect(send).toHaveBeenCalledTimes(1);
+  });
+
+  it("sends one message for concurrent first visits of one visitor", async () => {
+    const artifact = await publishedLookbook();
+    expect((await visit(artifact.path, { "cf-connecting-ip": "203.0.113.90" })).status).toBe(200);
+    const { send } = spySends();
+    const visitor = { "cf-connecting-ip": "203.0.113.91", "user-agent": "Mozilla/5.0 (burst)" };
+    const pages = await Promise.all(Array.from({ length: 8 }, () => visit(artifact.path, visitor)));
+    expect(pages.map((p) => p.status)).toEqual(Array(8).fill(200));
+    expect(send).toHaveBeenCalledTimes(1);
+  });
+
+  it("honours a marker another isolate put in the Cache API", async () => {
+    const artifact = await publishedLookbook();
+    const ip = "203.0.113.95";
+    const userAgent = "Mozilla/5.0 (elsewhere)";
+    const salt = await dailySalt(appEnv.DB, Date.now());
+    const marker = viewMarkerKey(
+      artifact.id,
+      visitorHash(salt, artifact.id, ip, userAgent),
+      utcDay(Date.now()),
+    );
+    await caches.default.put(
+      marker,
+      new Response("1", { headers: { "Cache-Control": "public, max-age=600" } }),
+    );
+    const { send } = spySends();
+    expect((await visit(artifact.path, { "cf-connecting-ip": ip, "user-agent": userAgent })).status).toBe(
+      200,
+    );
+    expect(send).not.toHaveBeenCalled();
+    expect(MAX_REMEMBERED_VIEWS).toBeGreaterThan(0);
   });
 });
 

@@ -1,4 +1,5 @@
 /** Typed tools over the Images binding: image info, exact-size RGBA renditions, pHash + stats + fingerprint. */
+import { decodeGate, imagesGate } from "../../lib/concurrency";
 import { computeStats, type ImageStats } from "../../lib/image-stats";
 import { computeFingerprint, type Fingerprint } from "../../lib/near-duplicate/fingerprint";
 import { phashFromLuma32 } from "../../lib/phash";
@@ -59,6 +60,15 @@ export async function imageInfo(images: ImagesBinding, bytes: Uint8Array): Promi
   return { width: measured.width, height: measured.height, format: info.format };
 }
 
+/** The factor of an aspect-preserving rendition at least OVERSAMPLE× the target (never enlarged). */
+function renditionScale(source: ImageInfo, width: number, height: number): number {
+  return Math.min(
+    1,
+    OVERSAMPLE * Math.max(width / source.width, height / source.height),
+    MAX_INTERMEDIATE_SIDE / Math.max(source.width, source.height),
+  );
+}
+
 /**
  * An aspect-preserving PNG rendition, at least OVERSAMPLE× the target on each axis where the source
  * allows (never enlarged). Only `width` is sent: the local binding ignores `fit` and letterboxes
@@ -71,11 +81,7 @@ async function aspectRendition(
   width: number,
   height: number,
 ): Promise<DecodedImage> {
-  const scale = Math.min(
-    1,
-    OVERSAMPLE * Math.max(width / source.width, height / source.height),
-    MAX_INTERMEDIATE_SIDE / Math.max(source.width, source.height),
-  );
+  const scale = renditionScale(source, width, height);
   const result = await images
     .input(streamOf(bytes))
     .transform({ width: Math.max(1, Math.round(source.width * scale)), fit: "scale-down" })
@@ -98,9 +104,45 @@ function axisTaps(from: number, to: number): [index: number, weight: number][][]
   });
 }
 
+/**
+ * `boxResize` by a whole factor on both axes: each output pixel is the alpha-weighted mean of one
+ * fx × fy block (the same result as the general path, without per-tap bookkeeping).
+ */
+function blockResize(img: DecodedImage, width: number, height: number): DecodedImage {
+  const fx = img.width / width;
+  const fy = img.height / height;
+  const src = img.rgba;
+  const rgba = new Uint8Array(width * height * 4);
+  const area = fx * fy;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      let a = 0;
+      for (let sy = y * fy; sy < (y + 1) * fy; sy++) {
+        for (let i = (sy * img.width + x * fx) * 4, end = i + fx * 4; i < end; i += 4) {
+          const alpha = src[i + 3] as number;
+          r += alpha * (src[i] as number);
+          g += alpha * (src[i + 1] as number);
+          b += alpha * (src[i + 2] as number);
+          a += alpha;
+        }
+      }
+      const o = (y * width + x) * 4;
+      rgba[o] = a > 0 ? Math.round(r / a) : 0;
+      rgba[o + 1] = a > 0 ? Math.round(g / a) : 0;
+      rgba[o + 2] = a > 0 ? Math.round(b / a) : 0;
+      rgba[o + 3] = Math.round(a / area);
+    }
+  }
+  return { width, height, rgba };
+}
+
 /** Area-average resize to exactly width × height ("squeeze": aspect not kept), alpha-weighted. */
 function boxResize(img: DecodedImage, width: number, height: number): DecodedImage {
   if (img.width === width && img.height === height) return img;
+  if (img.width % width === 0 && img.height % height === 0) return blockResize(img, width, height);
   const xTaps = axisTaps(img.width, width);
   const yTaps = axisTaps(img.height, height);
   const rgba = new Uint8Array(width * height * 4);
@@ -148,14 +190,49 @@ export async function rgbaRendition(
   return boxResize(await aspectRendition(images, bytes, info, width, height), width, height);
 }
 
+/** A PNG up to this many pixels is analysed from its own pixels (4 MB of RGBA at most): no binding call. */
+const DIRECT_DECODE_MAX_PIXELS = 1024 * 1024;
+
+/**
+ * The analysis's ~128 px rendition. A PNG of at most DIRECT_DECODE_MAX_PIXELS (what providers
+ * return) is decoded here and area-averaged to the size the binding would have made, saving an
+ * Images call (and its billed transformation) per image; anything else, or a PNG the decoder does
+ * not read (interlaced), is rendered by the binding.
+ */
+async function analysisRendition(
+  images: ImagesBinding,
+  bytes: Uint8Array,
+  info: ImageInfo,
+  png: boolean,
+): Promise<DecodedImage> {
+  if (png && info.width * info.height <= DIRECT_DECODE_MAX_PIXELS) {
+    const scale = renditionScale(info, 64, 64);
+    const rendition = await decodeGate.run(async () => {
+      const decoded = await decodePng(bytes).catch(() => null);
+      return decoded
+        ? boxResize(
+            decoded,
+            Math.max(1, Math.round(info.width * scale)),
+            Math.max(1, Math.round(info.height * scale)),
+          )
+        : null;
+    });
+    if (rendition) return rendition;
+  }
+  return imagesGate.run(() => aspectRendition(images, bytes, info, 64, 64));
+}
+
 /**
  * pHash (from a 32×32 rendition), stats (from a 64×64 rendition), the near-duplicate fingerprint
  * (from the ~128 px rendition itself, uniform borders trimmed) and the original size of `bytes`.
+ * Its binding calls pass `imagesGate` and its decodes `decodeGate` themselves: a caller holds no
+ * slot while the Worker computes hashes.
  */
 export async function analyzeImage(images: ImagesBinding, bytes: Uint8Array): Promise<ImageAnalysis> {
-  const info = pngInfo(bytes) ?? (await imageInfo(images, bytes));
-  // One binding rendition serves every size: the Worker does the rest on decoded pixels.
-  const base = await aspectRendition(images, bytes, info, 64, 64);
+  const png = pngInfo(bytes);
+  const info = png ?? (await imagesGate.run(() => imageInfo(images, bytes)));
+  // One rendition serves every size: the Worker does the rest on decoded pixels.
+  const base = await analysisRendition(images, bytes, info, png !== null);
   return {
     phash: phashFromLuma32(luminance(boxResize(base, 32, 32))),
     stats: computeStats(boxResize(base, 64, 64)),
