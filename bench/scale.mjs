@@ -448,13 +448,13 @@ try {
       PRICES.r2ClassA,
       `${fmt(images, 1)} images (measured) × 1 put of the original (code)`,
     ],
-    ["R2", "Class B (get)", images, PRICES.r2ClassB, "× 1 get: the analysis reads the original back (code)"],
+    ["R2", "Class B (get)", 0, PRICES.r2ClassB, "0: the analysis works on the bytes in hand (code)"],
     [
       "Images",
       "transformations",
-      images,
+      0,
       PRICES.imagesTransformation,
-      "× 1 rendition for the analysis (code); +1 above 512 KB for the vision judge",
+      "0 for a provider PNG of ≤ 1 MP (decoded in the Worker, code); 1 rendition per larger or non-PNG image, +1 above 512 KB for the vision judge",
     ],
     ["Queues", "operations", 0, PRICES.queueOperation, "0 without a webhook; 3 per webhook delivery"],
   ];

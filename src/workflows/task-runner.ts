@@ -216,17 +216,22 @@ async function runSteps(
       throw await asStepError(err);
     }
     const report = taskReport(env, task.provider, result, Date.now() - started);
-    // Provider output and its storage are one effect: bytes never travel through step state.
+    // Provider output and its storage are one effect: bytes never travel through step state. The
+    // analysis (Worker CPU) runs while the put and the `progress` event (I/O) are under way; the
+    // step ends only once the original is stored. An Images hiccup in the analysis must not cost a
+    // second provider call: the record step analyses the stored original instead.
     const key = originalKey(job.projectId, job.id, task.ordinal);
-    await putOriginal(env.BUCKET, key, result.bytes, result.contentType);
-    // Analysed on the bytes in hand. An Images hiccup here must not cost a second provider call:
-    // the record step analyses the stored original instead.
-    let analysis: Analysis | null = null;
-    try {
-      analysis = await analyzeResult(env, job, result, start);
-    } catch (err) {
+    const stored = putOriginal(env.BUCKET, key, result.bytes, result.contentType).then(() =>
+      publishEvents(env, job, generateName, [
+        { type: "progress", data: { ...ids, progress: PROGRESS.generated } },
+      ]),
+    );
+    stored.catch(() => undefined); // awaited below; this only keeps it from counting as unhandled
+    const analysis = await analyzeResult(env, job, result, start).catch((err: unknown) => {
       log.warn("task.analysis_deferred", describeError(err));
-    }
+      return null;
+    });
+    await stored;
     // Hosted Images where the account has it (IMAGES_DELIVERY_URL), from the same bytes; a failed
     // upload falls back to the rendition route (providerMeta.delivery says which).
     const keep = analysis !== null && !analysis.duplicate && analysis.verdict !== null;
@@ -235,9 +240,6 @@ async function runSteps(
         ? await uploadHosted(env, progressionId, result.bytes, { projectId: job.projectId, jobId: job.id })
         : null;
     const providerMeta = delivery ? { ...result.providerMeta, delivery } : result.providerMeta;
-    await publishEvents(env, job, generateName, [
-      { type: "progress", data: { ...ids, progress: PROGRESS.generated } },
-    ]);
     return { key, contentType: result.contentType, providerMeta, report, analysis } satisfies GenerateOutcome;
   });
   if (!generated) return null;
