@@ -1,5 +1,5 @@
-// The per-image analysis (perceptual hashes from one small rendition) vs one IMAGES.info() call on
-// the same image, measured inside the Worker. Usage: node bench/image-cost.mjs [--rounds 30]
+// The per-image analysis (a provider PNG decoded and hashed in the Worker) vs one IMAGES.info() call
+// on the same image, measured inside the Worker. Usage: node bench/image-cost.mjs [--rounds 30]
 import { parseArgs } from "node:util";
 import { startDevServer } from "./dev-server.mjs";
 import { emit } from "./figures.mjs";
@@ -13,25 +13,25 @@ try {
     method: "POST",
     body: JSON.stringify({ rounds: Number(values.rounds) }),
   });
-  // The hashes are Worker work on the one rendition the analysis needs anyway (for the judge's
-  // stats too): their cost is the analysis minus that rendition.
-  const hashing = Math.max(0, r.analyzeMs - r.renditionMs);
+  // A provider PNG of at most 1 MP is analysed from its own pixels: decoded and hashed in the
+  // Worker, with no Images call at all (src/agents/tools/images.ts). The rendition a non-PNG input
+  // would need is shown next to it.
   emit([
     {
       figure:
-        "pHash work of one 512 px image: every hash (pHash, gradient, cells × 7 views) computed in the Worker",
+        "per-image analysis of one 512 px PNG: decoded in the Worker, every hash (pHash, gradient, cells × 7 views) and the judge's stats, no Images call",
       goal: "≤ 2× one IMAGES.info() call on the same image",
-      measured: `${hashing.toFixed(1)} ms (analysis ${r.analyzeMs.toFixed(1)} ms − its one rendition ${r.renditionMs.toFixed(1)} ms; medians of ${r.rounds})`,
-      floor: `${r.infoMs.toFixed(1)} ms (IMAGES.info)`,
-      ratio: hashing / r.infoMs,
-      met: hashing / r.infoMs <= 2,
-    },
-    {
-      figure: "the whole per-image analysis, its one Images rendition included (for reference)",
-      goal: "— (the rendition is Images work the hashes share with the judge's stats)",
-      measured: `${r.analyzeMs.toFixed(1)} ms`,
+      measured: `${r.analyzeMs.toFixed(1)} ms (medians of ${r.rounds})`,
       floor: `${r.infoMs.toFixed(1)} ms (IMAGES.info)`,
       ratio: r.analyzeMs / r.infoMs,
+      met: r.analyzeMs / r.infoMs <= 2,
+    },
+    {
+      figure: "for reference: the binding rendition a non-PNG (or > 1 MP) input needs first",
+      goal: "—",
+      measured: `${r.renditionMs.toFixed(1)} ms`,
+      floor: `${r.infoMs.toFixed(1)} ms (IMAGES.info)`,
+      ratio: r.renditionMs / r.infoMs,
       met: true,
     },
   ]);
