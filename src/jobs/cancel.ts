@@ -7,7 +7,8 @@
  */
 
 import { cancelJob } from "../db/job-endings";
-import { getJob, taskOutcomes } from "../db/jobs";
+import { taskOutcomes } from "../db/job-tasks";
+import { getJob } from "../db/jobs";
 import { closeTasks } from "../lib/actor";
 import type { AppEnv } from "../lib/env";
 import { notFound } from "../lib/errors";

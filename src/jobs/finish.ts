@@ -6,11 +6,11 @@
  */
 
 import { endJobStatements, tasksEndedWithStatement, toEndedTasks } from "../db/job-endings";
-import { taskOutcomesStatement, toOutcomes } from "../db/jobs";
+import { taskOutcomesStatement, toOutcomes } from "../db/job-tasks";
 import type { JobStatus } from "../lib/vocabulary";
 import type { PublishEvent } from "../lib/ws-events";
 import type { JobTask, Judgment } from "../types/domain";
-import { eventId, FAIL_STEP, JOB_COMPLETE_STEP, taskLabel } from "./keys";
+import { eventId, FAIL_STEP, JOB_COMPLETE_STEP, taskEventIds, taskLabel } from "./keys";
 
 export interface TaskOutcome {
   status: JobStatus;
@@ -82,13 +82,7 @@ export function taskFailEvent(jobId: string, task: EndedTask, error: string): Pu
   return {
     id: eventId(jobId, FAIL_STEP(taskLabel(task)), 0),
     type: "fail",
-    data: {
-      jobId,
-      provider: task.provider,
-      variantIndex: task.variantIndex,
-      ...(task.attempt > 0 ? { attempt: task.attempt } : {}),
-      error,
-    },
+    data: { ...taskEventIds(jobId, task), error },
   };
 }
 

@@ -38,4 +38,19 @@ export const eventId = (jobId: string, stepName: string, index: number): string 
   `${jobId}/${stepName}/${index}`;
 
 export const FAIL_STEP = (label: string) => `publish-fail ${label}`;
+
+/** A task's `start` step name (the job's start uses it for each task's `running` id too). */
+export const START_STEP = (task: Pick<JobTask, "provider" | "variantIndex" | "attempt">) =>
+  `start ${taskLabel(task)}`;
+
+/** The fields every task event carries: the job, the provider, the variant and a retry's attempt. */
+export const taskEventIds = (
+  jobId: string,
+  task: Pick<JobTask, "provider" | "variantIndex" | "attempt">,
+) => ({
+  jobId,
+  provider: task.provider,
+  variantIndex: task.variantIndex,
+  ...(task.attempt > 0 ? { attempt: task.attempt } : {}),
+});
 export const JOB_COMPLETE_STEP = "publish-job-complete";

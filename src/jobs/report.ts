@@ -3,7 +3,7 @@
  * warnings), with the latency and the estimated cost.
  */
 import type { ProviderResult } from "../adapters/provider.types";
-import type { TaskReport } from "../db/jobs";
+import type { TaskReport } from "../db/job-tasks";
 import type { AppEnv } from "../lib/env";
 import type { ProviderId } from "../lib/vocabulary";
 import { estimateCost } from "./cost";

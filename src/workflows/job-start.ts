@@ -7,9 +7,10 @@
  */
 import { NonRetryableError } from "cloudflare:workflows";
 import { refinePrompt } from "../agents/refine-model";
-import { getJob, type TaskRow, toTask, transitionJobStatement } from "../db/jobs";
+import { tasksStatement, toTasks } from "../db/job-tasks";
+import { getJob, transitionJobStatement } from "../db/jobs";
 import { listTips } from "../db/knowledge";
-import { eventId, taskLabel } from "../jobs/keys";
+import { eventId, START_STEP, taskEventIds } from "../jobs/keys";
 import type { AppEnv } from "../lib/env";
 import { describeError, type Logger } from "../lib/logging";
 import type { JobStatus, ProviderId } from "../lib/vocabulary";
@@ -25,10 +26,6 @@ export interface JobStart {
   /** The prompt each provider's tasks use. */
   refined: Partial<Record<ProviderId, string>>;
 }
-
-/** A task's `start` step name; its `running` event's id comes from it. */
-export const START_STEP = (task: Pick<JobTask, "provider" | "variantIndex" | "attempt">) =>
-  `start ${taskLabel(task)}`;
 
 /** One refinement per provider, concurrently; a provider whose refinement fails keeps the plain prompt. */
 async function refineAll(env: AppEnv, job: Job, log: Logger) {
@@ -81,10 +78,10 @@ export async function startJob(env: AppEnv, jobId: string, log: Logger): Promise
         .bind(refined[provider] ?? job.prompt, now, jobId, provider, jobId),
     ),
     db.prepare("SELECT status FROM jobs WHERE id = ?").bind(jobId),
-    db.prepare("SELECT * FROM job_tasks WHERE job_id = ? ORDER BY ordinal").bind(jobId),
+    tasksStatement(db, jobId),
   ]);
   const status = (results.at(-2)?.results[0] as { status: JobStatus } | undefined)?.status;
-  const tasks = ((results.at(-1)?.results ?? []) as TaskRow[]).map(toTask);
+  const tasks = toTasks(results.at(-1)?.results ?? []);
   const started = status === "running";
   if (started) {
     await publishEvents(
@@ -96,12 +93,7 @@ export async function startJob(env: AppEnv, jobId: string, log: Logger): Promise
         .map((t) => ({
           id: eventId(jobId, START_STEP(t), 0),
           type: "running" as const,
-          data: {
-            jobId,
-            provider: t.provider,
-            variantIndex: t.variantIndex,
-            ...(t.attempt > 0 ? { attempt: t.attempt } : {}),
-          },
+          data: taskEventIds(jobId, t),
         })),
     );
   }

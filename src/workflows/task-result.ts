@@ -16,7 +16,7 @@ import {
   type TaskReport,
   taskStateStatement,
   transitionTaskStatement,
-} from "../db/jobs";
+} from "../db/job-tasks";
 import { discardProgression, insertProgressionStatement, progressionsWithOriginal } from "../db/progressions";
 import { touchProjectStatement } from "../db/projects";
 import { imagesGate } from "../lib/concurrency";

@@ -14,9 +14,18 @@ import type { ProviderResult } from "../adapters/provider.types";
 import { getAdapter } from "../adapters/router";
 import { hostedBase, uploadHosted } from "../agents/tools/hosted-images";
 import { putOriginal, readOriginal } from "../agents/tools/r2";
-import { insertTaskStatement, settleTask, taskState } from "../db/jobs";
+import { settleTask, taskState } from "../db/job-tasks";
+import { insertTaskStatement } from "../db/jobs";
 import { taskFailEvent } from "../jobs/finish";
-import { eventId, FAIL_STEP, originalKey, progressionIdOf, taskLabel } from "../jobs/keys";
+import {
+  eventId,
+  FAIL_STEP,
+  originalKey,
+  progressionIdOf,
+  START_STEP,
+  taskEventIds,
+  taskLabel,
+} from "../jobs/keys";
 import { PROGRESS, retryOf } from "../jobs/plan";
 import { reportFields, taskReport } from "../jobs/report";
 import { taskSpec } from "../jobs/spec";
@@ -24,7 +33,6 @@ import type { AppEnv } from "../lib/env";
 import { describeError, type Logger } from "../lib/logging";
 import type { Job, JobTask } from "../types/domain";
 import { notifyTaskEnded } from "../webhooks/enqueue";
-import { START_STEP } from "./job-start";
 import { asStepError, publishEvents, QUICK, RETRYING, runStep, taskErrorMessage } from "./steps";
 import {
   type Analysis,
@@ -73,14 +81,6 @@ export function jobInputs(env: AppEnv, job: Job): JobInputs {
   };
   return { startImage: once(job.startImageR2Key, "start image"), mask: once(job.params.maskR2Key, "mask") };
 }
-
-/** The task events' common fields. */
-const idsOf = (job: Job, task: JobTask) => ({
-  jobId: job.id,
-  provider: task.provider,
-  variantIndex: task.variantIndex,
-  ...(task.attempt > 0 ? { attempt: task.attempt } : {}),
-});
 
 /**
  * Runs one task to its end and never throws: whatever fails (a provider, a platform error that
@@ -163,7 +163,7 @@ async function runSteps(
   label: string,
 ): Promise<{ progressionId: string; suggestion: string } | null> {
   const db = env.DB;
-  const ids = idsOf(job, task);
+  const ids = taskEventIds(job.id, task);
   // Derived from (job, ordinal): the same on every replay, so the record step's insert is replay-safe.
   const progressionId = await progressionIdOf(job.id, task.ordinal);
 
@@ -334,7 +334,11 @@ async function retryTask(
       await insertTaskStatement(ctx.env.DB, planned).run();
       // The same event id the submission gives a task's `queued`.
       await publishEvents(ctx.env, job, `publish-queued ${childLabel}`, [
-        { id: eventId(job.id, `publish-queued ${childLabel}`, 0), type: "queued", data: idsOf(job, planned) },
+        {
+          id: eventId(job.id, `publish-queued ${childLabel}`, 0),
+          type: "queued",
+          data: taskEventIds(job.id, planned),
+        },
       ]);
       return planned;
     },
