@@ -1,5 +1,7 @@
 /** Image analysis on the real local Images binding: PNG decoding, pHash dedupe, stats and the offline judge. */
+
 import { env } from "cloudflare:workers";
+import { deflateSync, inflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { judgeOffline, promptColours } from "../src/agents/judge.agent";
 import { analyzeImage, imageInfo, rgbaRendition } from "../src/agents/tools/images";
@@ -52,6 +54,8 @@ interface PngOptions {
   trns?: number[];
   interlace?: number;
   idatParts?: number;
+  /** The height IHDR declares, when it should differ from the rows of data. */
+  declaredRows?: number;
 }
 
 /** A PNG of `width` pixels per row from packed, unfiltered sample bytes (rows follow one another). */
@@ -71,7 +75,15 @@ async function png(colorType: number, bitDepth: number, width: number, data: num
   );
   const parts = o.idatParts ?? 1;
   const size = Math.ceil(z.length / parts);
-  const ihdr = [...u32(width), ...u32(rows.length), bitDepth, colorType, 0, 0, o.interlace ?? 0];
+  const ihdr = [
+    ...u32(width),
+    ...u32(o.declaredRows ?? rows.length),
+    bitDepth,
+    colorType,
+    0,
+    0,
+    o.interlace ?? 0,
+  ];
   return new Uint8Array([
     ...[137, 80, 78, 71, 13, 10, 26, 10],
     ...chunk("IHDR", ihdr),
@@ -191,6 +203,26 @@ describe("decodePng", () => {
     flipped[20] = (flipped[20] ?? 0) ^ 1; // inside IHDR
     await expect(decodePng(flipped)).rejects.toThrow("CRC mismatch");
     await expect(decodePng(good.subarray(0, good.length - 20))).rejects.toThrow("Invalid PNG");
+    await expect(decodePng(await gray({ declaredRows: 3 }))).rejects.toThrow(
+      "Invalid PNG: image data is truncated (6 of 9 bytes)",
+    );
+  });
+
+  it("relies on node:zlib refusing to inflate past maxOutputLength (the bomb guard)", () => {
+    const bomb = deflateSync(new Uint8Array(8 * 1024 * 1024));
+    expect(bomb.length).toBeLessThan(16 * 1024);
+    expect(() => inflateSync(bomb, { maxOutputLength: 256 * 1024 })).toThrow(RangeError);
+    expect(inflateSync(bomb, { maxOutputLength: 9 * 1024 * 1024 }).length).toBe(8 * 1024 * 1024);
+  });
+
+  it("reads an image whose compressed data runs past its declared rows, keeping only those rows", async () => {
+    const rows = (n: number) => Array.from({ length: 2 * n }, (_, i) => (i * 10) % 256);
+    // A little past (inside the one-shot inflate's slack), then far past (the streamed fallback).
+    for (const total of [3, 60_000]) {
+      const img = await decodePng(await png(0, 8, 2, rows(total), { declaredRows: 2 }));
+      expect([img.width, img.height]).toEqual([2, 2]);
+      expect(pixels(img)).toEqual([0, 0, 0, 255, 10, 10, 10, 255, 20, 20, 20, 255, 30, 30, 30, 255]);
+    }
   });
 
   it("decodes sharp's PNG of an SVG and composites alpha over white for luma", async () => {

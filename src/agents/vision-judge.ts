@@ -1,7 +1,7 @@
 /** The live judge: a vision model answers yes/no questions derived from the prompt; the offline verdict is its fallback. */
 import { z } from "zod";
 import type { ImageOpKind } from "../adapters/provider.types";
-import { isAiRemoteOnly, runAi } from "../lib/ai";
+import { isAiRemoteOnly, requireAi, runAi } from "../lib/ai";
 import type { AppEnv } from "../lib/env";
 import { createLogger, describeError, errorMessage } from "../lib/logging";
 import { promptColours, type Verdict } from "./judge.agent";
@@ -157,7 +157,7 @@ function parseReport(raw: unknown, questions: string[]): { report: Report; answe
   return { report, answers };
 }
 
-function request(input: VisionInput, questions: string[], strict: string | null) {
+function request(input: VisionInput, image: Uint8Array, questions: string[], strict: string | null) {
   const system = [
     "You judge whether a generated image matches its prompt. Look at the image and answer each question with yes or no.",
     'Reply with strict JSON only: {"answers":[{"question":"...","answer":"yes"|"no","reason":"..."}],"tags":["..."],"notes":["..."],"retrySuggestion":"..."}',
@@ -179,7 +179,7 @@ function request(input: VisionInput, questions: string[], strict: string | null)
       { role: "system", content: system },
       { role: "user", content: user.join("\n") },
     ],
-    image: [...input.image],
+    image: [...image],
     max_tokens: MAX_TOKENS,
   };
 }
@@ -188,8 +188,11 @@ function request(input: VisionInput, questions: string[], strict: string | null)
 export interface VisionInput {
   prompt: string;
   kind: ImageOpKind;
-  /** The result image (a small rendition keeps the request light: bytes travel as a number array). */
-  image: Uint8Array;
+  /**
+   * The result image (a small rendition keeps the request light: bytes travel as a number array),
+   * prepared only once the model can be asked: offline, no rendition is made and nothing is copied.
+   */
+  image: () => Promise<Uint8Array>;
   /** Recorded for callers' symmetry with the stored image; the binding reads the bytes' own format. */
   contentType: string;
   /** Edit-type ops only. Not sent (the vision model takes one image); the offline pHash check compares. */
@@ -239,8 +242,10 @@ export async function judgeWithVision(env: AppEnv, input: VisionInput): Promise<
   const questions = questionsFor(input.prompt);
   let problem: string | null = null;
   try {
+    requireAi(env);
+    const image = await input.image();
     for (let attempt = 0; attempt < 2; attempt++) {
-      const raw = await runAi(env, model, request(input, questions, problem));
+      const raw = await runAi(env, model, request(input, image, questions, problem));
       try {
         const { report, answers } = parseReport(raw, questions);
         return verdictFrom(input, model, report, answers);

@@ -33,6 +33,16 @@ export const isAiRemoteOnly = (err: unknown): boolean =>
 
 const log = createLogger({ module: "ai" });
 
+/**
+ * Throws `AiUnavailableError` (logged once per isolate) where the binding cannot run, so a caller
+ * can skip preparing a model's inputs (an image rendition) that would never be sent.
+ */
+export function requireAi(env: AppEnv): void {
+  if (aiAvailable(env)) return;
+  logOnce(log, "ai.remote_only", { note: `${AI_REMOTE_ONLY_MESSAGE}; offline paths are used` });
+  throw new AiUnavailableError();
+}
+
 /** `env.AI.run`, or `AiUnavailableError` without touching the binding where it cannot run. */
 export async function runAi(
   env: AppEnv,
@@ -40,10 +50,7 @@ export async function runAi(
   inputs: unknown,
   options?: AiOptions,
 ): Promise<unknown> {
-  if (!aiAvailable(env)) {
-    logOnce(log, "ai.remote_only", { note: `${AI_REMOTE_ONLY_MESSAGE}; offline paths are used` });
-    throw new AiUnavailableError();
-  }
+  requireAi(env);
   // `return await`: a bare rejected promise handed on is "unhandled" for a tick in workerd's eyes.
   return await env.AI.run(model as Parameters<Ai["run"]>[0], inputs as never, options);
 }

@@ -31,10 +31,12 @@ const MAX_VISION_BYTES = 512 * 1024;
 
 async function visionImage(env: AppEnv, bytes: Uint8Array): Promise<Uint8Array> {
   if (bytes.byteLength <= MAX_VISION_BYTES) return bytes;
-  const small = await env.IMAGES.input(new Blob([bytes]).stream())
-    .transform({ width: 768 })
-    .output({ format: "image/jpeg" });
-  return new Uint8Array(await new Response(small.image()).arrayBuffer());
+  return imagesGate.run(async () => {
+    const small = await env.IMAGES.input(new Blob([bytes]).stream())
+      .transform({ width: 768 })
+      .output({ format: "image/jpeg" });
+    return new Uint8Array(await new Response(small.image()).arrayBuffer());
+  });
 }
 
 export type Verdict = JudgedVerdict;
@@ -116,7 +118,7 @@ export async function analyzeResult(
   const verdict = await judgeWithVision(env, {
     prompt: job.prompt,
     kind: job.kind,
-    image: await imagesGate.run(() => visionImage(env, original.bytes)),
+    image: () => visionImage(env, original.bytes),
     contentType: original.contentType,
     offline,
   });

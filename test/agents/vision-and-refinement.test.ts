@@ -164,7 +164,7 @@ describe("judgeWithVision", () => {
   const input = (extra: Partial<VisionInput> = {}): VisionInput => ({
     prompt: PROMPT,
     kind: "generate",
-    image,
+    image: async () => image,
     contentType: "image/png",
     offline,
     ...extra,
@@ -247,10 +247,12 @@ describe("judgeWithVision", () => {
     expect("visionError" in verdict.judgeMeta && verdict.judgeMeta.visionError).toContain("malformed");
   });
 
-  it("locally falls back without calling the remote-only binding", async () => {
+  it("locally falls back without calling the remote-only binding or preparing the image", async () => {
     const run = vi.spyOn(appEnv.AI, "run");
-    const verdict = await judgeWithVision(appEnv, input());
+    const prepare = vi.fn(async () => image);
+    const verdict = await judgeWithVision(appEnv, input({ image: prepare }));
     expect(run).not.toHaveBeenCalled();
+    expect(prepare).not.toHaveBeenCalled();
     expect(verdict.judgeMeta).toMatchObject({ judge: "heuristic", visionError: AI_REMOTE_ONLY_MESSAGE });
     expect(verdict.notes.at(-1)).toContain("vision judge unavailable");
   });
