@@ -109,22 +109,24 @@ try {
   const floor = median(floorMs);
   const queued = median(queuedMs);
   const health = median(healthMs);
-  // Where the job's time went: the workflow's structured step logs, summed by step kind.
+  // Where the job's time went: each workflow run's `steps` line (every attempt it made), by step kind.
   const byStep = new Map();
   const stepsOfJob = new Map();
   for (const line of server.output().split("\n")) {
     const start = line.indexOf('{"level"');
-    if (start < 0 || !line.includes('"event":"step"')) continue;
+    if (start < 0 || !line.includes('"event":"steps"')) continue;
     try {
-      const { step, ms, jobId } = JSON.parse(line.slice(start));
+      const { steps, jobId } = JSON.parse(line.slice(start));
       if (warmJobs.has(jobId)) continue;
       if (!stepsOfJob.has(jobId)) stepsOfJob.set(jobId, new Set());
-      stepsOfJob.get(jobId).add(step);
-      const kind = step.split(" ")[0];
-      const entry = byStep.get(kind) ?? { count: 0, ms: 0 };
-      entry.count++;
-      entry.ms += ms;
-      byStep.set(kind, entry);
+      for (const { step, ms } of steps) {
+        stepsOfJob.get(jobId).add(step);
+        const kind = step.split(" ")[0];
+        const entry = byStep.get(kind) ?? { count: 0, ms: 0 };
+        entry.count++;
+        entry.ms += ms;
+        byStep.set(kind, entry);
+      }
     } catch {
       // not one of ours
     }

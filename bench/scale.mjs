@@ -315,7 +315,9 @@ try {
       }; database grew ${fmt(bytesPerJob)} bytes/job`,
   );
 
-  const steps = logLines(output, "step").filter((l) => jobIds.includes(l.jobId));
+  const steps = logLines(output, "steps")
+    .filter((l) => jobIds.includes(l.jobId))
+    .flatMap((l) => l.steps.map((s) => ({ ...s, jobId: l.jobId })));
   const namesByJob = new Map(jobIds.map((id) => [id, new Set()]));
   for (const l of steps) namesByJob.get(l.jobId)?.add(l.step);
   const stepCounts = jobIds.map((id) => namesByJob.get(id).size);

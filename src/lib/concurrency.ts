@@ -10,22 +10,40 @@
  * concurrent jobs with "Promise will never complete.".
  */
 
+/** Together, a gate's waiters look for a free slot about this often (ms): one of them soon notices. */
+const AGGREGATE_POLL_MS = 2;
+/** Bounds of one waiter's polling interval (ms), before jitter. */
+const MIN_POLL_MS = 4;
+const MAX_POLL_MS = 100;
+
 export class Gate {
   private active = 0;
+  private waiting = 0;
 
-  constructor(
-    private readonly limit: number,
-    private readonly pollMs = 15,
-  ) {}
+  constructor(private readonly limit: number) {}
 
   /** How many holders run now (for tests and logs). */
   get running(): number {
     return this.active;
   }
 
+  /**
+   * Runs `fn` once a slot is free. A waiter's interval grows with the number of waiters, so a freed
+   * slot is noticed within a few milliseconds whether 4 or 400 wait (a fixed 15–30 ms left a slot
+   * idle for most of that when only a job's own tasks waited), and many waiters do not flood the
+   * isolate with timers.
+   */
   async run<T>(fn: () => Promise<T>): Promise<T> {
-    while (this.active >= this.limit) {
-      await new Promise((resolve) => setTimeout(resolve, this.pollMs + Math.random() * this.pollMs));
+    if (this.active >= this.limit) {
+      this.waiting++;
+      try {
+        while (this.active >= this.limit) {
+          const interval = Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, AGGREGATE_POLL_MS * this.waiting));
+          await new Promise((resolve) => setTimeout(resolve, interval * (0.5 + Math.random())));
+        }
+      } finally {
+        this.waiting--;
+      }
     }
     this.active++;
     try {

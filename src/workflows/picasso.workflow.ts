@@ -17,7 +17,7 @@ import { createLogger, describeError } from "../lib/logging";
 import { isTerminal } from "../lib/vocabulary";
 import { notifyJobEnded } from "../webhooks/enqueue";
 import { startJob } from "./job-start";
-import { publishEvents, QUICK, RETRYING, runStep } from "./steps";
+import { logStepTimings, publishEvents, QUICK, RETRYING, runStep } from "./steps";
 import { analyzeStart } from "./task-result";
 import { jobInputs, runTask } from "./task-runner";
 
@@ -46,7 +46,9 @@ export class PicassoWorkflow extends WorkflowEntrypoint<AppEnv, JobWorkflowParam
       return await this.runJob(env, step, jobId, origin);
     } finally {
       clearInterval(timer);
-      if (metered) createLogger({ jobId }).info("d1", { scope: "workflow", jobId, ...metered.tally });
+      const log = createLogger({ jobId });
+      logStepTimings(step, log);
+      if (metered) log.info("d1", { scope: "workflow", jobId, ...metered.tally });
     }
   }
 

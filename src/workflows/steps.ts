@@ -79,12 +79,38 @@ function isFinal(err: unknown, attempt: number | undefined, config: WorkflowStep
   return attempt !== undefined && attempt > (config.retries?.limit ?? 0);
 }
 
+/** One attempt of a step, as the run's `steps` log line lists it. */
+export interface StepTiming {
+  step: string;
+  provider: ProviderId | null;
+  /** When the attempt began (epoch ms), for a run's timeline. */
+  at: number;
+  ms: number;
+  attempt: number;
+}
+
 /**
- * A step with a structured log line `{ jobId, sessionId, provider, step, ms }` when it runs. A
- * transient failure is thrown, so the engine retries it with the step's backoff; the final failure
- * (a NonRetryableError, or the last attempt) is recorded as the step's result and rethrown here as a
- * `StepFailedError`. Expected failures never cross the engine's RPC boundary as exceptions: workerd
- * would print each one with a stack although the caller handles it.
+ * The attempts each workflow run made, by its `step` object (one per run), written as one `steps`
+ * line when the run ends (`logStepTimings`) instead of one line per step: a log line costs the
+ * isolate more CPU than most steps' own work, and a deployment pays per log event. A failed attempt
+ * is logged at once as well (`step.failed`), so a run that never ends still leaves its trace.
+ */
+const timings = new WeakMap<WorkflowStep, StepTiming[]>();
+
+/** Writes the run's `steps` line: every attempt this run executed (a replayed step is not among them). */
+export function logStepTimings(step: WorkflowStep, log: Logger): void {
+  const steps = timings.get(step) ?? [];
+  timings.delete(step);
+  if (steps.length === 0) return;
+  log.info("steps", { steps, ms: steps.reduce((sum, s) => sum + s.ms, 0) });
+}
+
+/**
+ * A step whose attempts are timed into the run's `steps` line (a failed one also logged at once as
+ * `step.failed`). A transient failure is thrown, so the engine retries it with the step's backoff;
+ * the final failure (a NonRetryableError, or the last attempt) is recorded as the step's result and
+ * rethrown here as a `StepFailedError`. Expected failures never cross the engine's RPC boundary as
+ * exceptions: workerd would print each one with a stack although the caller handles it.
  */
 export async function runStep<T>(
   step: WorkflowStep,
@@ -96,13 +122,23 @@ export async function runStep<T>(
 ): Promise<T> {
   const attempt = async (ctx?: WorkflowStepContext): Promise<StepOutcome<T>> => {
     const started = Date.now();
+    const number = ctx?.attempt ?? 1;
+    const record = () => {
+      const timing = { step: name, provider, at: started, ms: Date.now() - started, attempt: number };
+      const list = timings.get(step) ?? [];
+      if (list.length === 0) timings.set(step, list);
+      list.push(timing);
+      return timing;
+    };
     try {
-      return { settled: "value", value: await fn(ctx?.attempt ?? 1) };
+      const value = await fn(number);
+      record();
+      return { settled: "value", value };
     } catch (err) {
-      if (!isFinal(err, ctx?.attempt, config)) throw err;
+      const final = isFinal(err, ctx?.attempt, config);
+      log.warn("step.failed", { ...record(), final, error: err instanceof Error ? err.message : String(err) });
+      if (!final) throw err;
       return failedOutcome(err);
-    } finally {
-      log.info("step", { provider, step: name, ms: Date.now() - started });
     }
   };
   // Step results are plain JSON data (rows, ids, verdicts); the cast only bridges Rpc.Serializable's

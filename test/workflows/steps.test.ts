@@ -5,9 +5,9 @@
  */
 import type { WorkflowStep, WorkflowStepConfig, WorkflowStepContext } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createLogger } from "../../src/lib/logging";
-import { runStep, StepFailedError } from "../../src/workflows/steps";
+import { logStepTimings, runStep, StepFailedError } from "../../src/workflows/steps";
 
 const CONFIG: WorkflowStepConfig = {
   retries: { limit: 3, delay: 0, backoff: "constant" },
@@ -76,5 +76,47 @@ describe("runStep", () => {
     expect(await runStep(legacy, log, "old", null, CONFIG, async () => ({ key: "new" }))).toEqual({
       key: "project/p/jobs/j/0.png",
     });
+  });
+
+  it("times every attempt into one `steps` line for the run, and logs a failed attempt at once", async () => {
+    const { step } = engine();
+    const lines = vi.spyOn(console, "log").mockImplementation(() => undefined);
+    const warnings = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    try {
+      let calls = 0;
+      await runStep(step, log, "generate local#0", "local", CONFIG, async () => {
+        if (++calls === 1) throw new Error("upstream 503");
+        return 1;
+      });
+      await runStep(step, log, "record local#0", "local", CONFIG, async () => 2);
+      expect(lines).not.toHaveBeenCalled();
+      const failed = warnings.mock.calls.map((c) => JSON.parse(String(c[0])));
+      expect(failed).toEqual([
+        expect.objectContaining({
+          level: "warn",
+          event: "step.failed",
+          step: "generate local#0",
+          attempt: 1,
+          final: false,
+          error: "upstream 503",
+        }),
+      ]);
+      logStepTimings(step, log);
+      logStepTimings(step, log); // written once: the run's list is gone afterwards
+      expect(lines).toHaveBeenCalledTimes(1);
+      const line = JSON.parse(String(lines.mock.calls[0]?.[0]));
+      expect(line).toMatchObject({ event: "steps", test: "steps" });
+      expect(line.steps.map((s: { step: string; attempt: number }) => [s.step, s.attempt])).toEqual([
+        ["generate local#0", 1],
+        ["generate local#0", 2],
+        ["record local#0", 1],
+      ]);
+      expect(
+        line.steps.every((s: { ms: number; provider: string }) => s.ms >= 0 && s.provider === "local"),
+      ).toBe(true);
+    } finally {
+      lines.mockRestore();
+      warnings.mockRestore();
+    }
   });
 });

@@ -106,8 +106,7 @@ function axisTaps(from: number, to: number): [index: number, weight: number][][]
 
 /**
  * `boxResize` by a whole factor on both axes: each output pixel is the alpha-weighted mean of one
- * fx × fy block (the same result as the general path, without per-tap bookkeeping). The source is
- * read once, in order, a row at a time, into per-column sums: this runs on every provider image.
+ * fx × fy block (the same result as the general path, without per-tap bookkeeping).
  */
 function blockResize(img: DecodedImage, width: number, height: number): DecodedImage {
   const fx = img.width / width;
@@ -115,34 +114,25 @@ function blockResize(img: DecodedImage, width: number, height: number): DecodedI
   const src = img.rgba;
   const rgba = new Uint8Array(width * height * 4);
   const area = fx * fy;
-  // Per output column of the current output row: alpha-weighted R, G, B and the alpha sum.
-  const sums = new Float64Array(width * 4);
   for (let y = 0; y < height; y++) {
-    sums.fill(0);
-    for (let sy = y * fy, i = sy * img.width * 4; sy < (y + 1) * fy; sy++) {
-      for (let x = 0, s = 0; x < width; x++, s += 4) {
-        let r = 0;
-        let g = 0;
-        let b = 0;
-        let a = 0;
-        for (let end = i + fx * 4; i < end; i += 4) {
+    for (let x = 0; x < width; x++) {
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      let a = 0;
+      for (let sy = y * fy; sy < (y + 1) * fy; sy++) {
+        for (let i = (sy * img.width + x * fx) * 4, end = i + fx * 4; i < end; i += 4) {
           const alpha = src[i + 3] as number;
           r += alpha * (src[i] as number);
           g += alpha * (src[i + 1] as number);
           b += alpha * (src[i + 2] as number);
           a += alpha;
         }
-        sums[s] = (sums[s] as number) + r;
-        sums[s + 1] = (sums[s + 1] as number) + g;
-        sums[s + 2] = (sums[s + 2] as number) + b;
-        sums[s + 3] = (sums[s + 3] as number) + a;
       }
-    }
-    for (let x = 0, s = 0, o = y * width * 4; x < width; x++, s += 4, o += 4) {
-      const a = sums[s + 3] as number;
-      rgba[o] = a > 0 ? Math.round((sums[s] as number) / a) : 0;
-      rgba[o + 1] = a > 0 ? Math.round((sums[s + 1] as number) / a) : 0;
-      rgba[o + 2] = a > 0 ? Math.round((sums[s + 2] as number) / a) : 0;
+      const o = (y * width + x) * 4;
+      rgba[o] = a > 0 ? Math.round(r / a) : 0;
+      rgba[o + 1] = a > 0 ? Math.round(g / a) : 0;
+      rgba[o + 2] = a > 0 ? Math.round(b / a) : 0;
       rgba[o + 3] = Math.round(a / area);
     }
   }
