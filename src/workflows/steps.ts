@@ -136,7 +136,11 @@ export async function runStep<T>(
       return { settled: "value", value };
     } catch (err) {
       const final = isFinal(err, ctx?.attempt, config);
-      log.warn("step.failed", { ...record(), final, error: err instanceof Error ? err.message : String(err) });
+      log.warn("step.failed", {
+        ...record(),
+        final,
+        error: err instanceof Error ? err.message : String(err),
+      });
       if (!final) throw err;
       return failedOutcome(err);
     }
