@@ -520,7 +520,7 @@ try {
       met: measuredRun && workflowMeasured,
     },
     {
-      figure: `Workflow steps per ${VARIANTS}-variant job (distinct step names in the step log lines)`,
+      figure: `Workflow steps per ${VARIANTS}-variant job (distinct step names in the run's steps log line)`,
       goal: "≤ 31 (half of 62)",
       measured: `${stepsPerJob} steps (${stepKinds})`,
       floor: "62 (6 + 7 × 8, before)",
