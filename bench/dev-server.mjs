@@ -27,9 +27,16 @@ function prepareState(persist) {
 
 /**
  * `persist`: the state dir (default .wrangler/bench); `prepare: false` reuses it as it is (a restart
- * on the same state); `setup(persist)` runs before the server starts. `kill9()` kills the whole process group with SIGKILL, as a crash would.
+ * on the same state); `setup(persist)` runs before the server starts; `extraArgs` go to `wrangler dev`
+ * (e.g. `--inspector-port` for bench/profile-job.mjs). `kill9()` kills the whole process group with SIGKILL, as a crash would.
  */
-export async function startDevServer({ vars = {}, persist = PERSIST, prepare = true, setup } = {}) {
+export async function startDevServer({
+  vars = {},
+  persist = PERSIST,
+  prepare = true,
+  setup,
+  extraArgs = [],
+} = {}) {
   if (prepare) prepareState(persist);
   // Extra state loaded before the server starts (e.g. 100k rows for the listing benchmark).
   if (setup) setup(persist);
@@ -52,6 +59,7 @@ export async function startDevServer({ vars = {}, persist = PERSIST, prepare = t
       "--persist-to",
       persist,
       ...varArgs,
+      ...extraArgs,
     ],
     // Offline: no attempt to download the Request.cf object (miniflare's placeholder is used).
     {
