@@ -1,5 +1,5 @@
 /** A small, strict PNG decoder (non-interlaced, every colour type) producing 8-bit RGBA pixels. */
-import { inflateSync } from "node:zlib";
+import { crc32, inflateSync } from "node:zlib";
 
 /** Decoded pixels: `rgba` holds `width * height * 4` bytes, row-major, straight (not premultiplied) alpha. */
 export interface DecodedImage {
@@ -28,22 +28,6 @@ interface Header {
   bitDepth: number;
   colorType: number;
   channels: number;
-}
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = (CRC_TABLE[(c ^ b) & 0xff] ?? 0) ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 function fail(reason: string): never {
