@@ -3,7 +3,8 @@
 import { execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:net";
 
-async function freePort() {
+/** A free loopback port (also for a second listener, e.g. the inspector of bench/profile-job.mjs). */
+export async function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();

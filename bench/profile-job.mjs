@@ -6,11 +6,11 @@
 // Usage: node bench/profile-job.mjs [--jobs 4] [--variants 8] [--out .wrangler/job.cpuprofile]
 // The .cpuprofile file opens in Chrome DevTools (Performance → Load profile) for the full call tree.
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
-import { startDevServer } from "./dev-server.mjs";
+import { freePort, startDevServer } from "./dev-server.mjs";
+import { api } from "./helpers.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -20,17 +20,6 @@ const { values } = parseArgs({
     top: { type: "string", default: "25" },
   },
 });
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * One DevTools protocol session through wrangler's inspector proxy. The proxy echoes each command
@@ -68,8 +57,9 @@ function summarize(profile) {
   const self = new Map();
   for (let i = 0; i < profile.samples.length; i++) {
     const { callFrame } = byId.get(profile.samples[i]);
-    const name = `${callFrame.functionName || "(anonymous)"} ${callFrame.url ? `${callFrame.url}:${callFrame.lineNumber + 1}` : ""}`;
-    self.set(name.trim(), (self.get(name.trim()) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+    const where = callFrame.url ? ` ${callFrame.url}:${callFrame.lineNumber + 1}` : "";
+    const name = `${callFrame.functionName || "(anonymous)"}${where}`;
+    self.set(name, (self.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
   }
   const span = (profile.endTime - profile.startTime) / 1000;
   return { span, idle: self.get("(idle)") ?? 0, self: [...self].sort((a, b) => b[1] - a[1]) };
@@ -80,16 +70,12 @@ const server = await startDevServer({
   vars: { LOCAL_PROVIDER_DELAY_MS: "0", RATE_LIMIT_BURST: "1000" },
   extraArgs: ["--inspector-port", String(inspectorPort)],
 });
-const headers = { "content-type": "application/json", "x-api-key": server.key };
 
 async function runJob(label) {
-  const project = await (
-    await fetch(`${server.base}/api/projects`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify({ name: `profile ${label}` }),
-    })
-  ).json();
+  const project = await api(server, "/api/projects", {
+    method: "POST",
+    body: JSON.stringify({ name: `profile ${label}` }),
+  });
   const sessionId = `profile-${Date.now()}-${label}`;
   const ws = new WebSocket(`${server.base.replace("http", "ws")}/api/stream/${sessionId}`, {
     headers: { "x-api-key": server.key },
@@ -102,9 +88,8 @@ async function runJob(label) {
     }),
   );
   const started = performance.now();
-  const res = await fetch(`${server.base}/api/projects/${project.id}/jobs`, {
+  await api(server, `/api/projects/${project.id}/jobs`, {
     method: "POST",
-    headers,
     body: JSON.stringify({
       prompt: `profile ${label} ${Date.now()}, teal and gold`,
       providers: ["local"],
@@ -112,7 +97,6 @@ async function runJob(label) {
       sessionId,
     }),
   });
-  if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
   await Promise.race([
     done,
     new Promise((_, reject) => setTimeout(() => reject(new Error("job timeout")), 120_000)),

@@ -125,9 +125,9 @@ export async function runStep<T>(
     const number = ctx?.attempt ?? 1;
     const record = () => {
       const timing = { step: name, provider, at: started, ms: Date.now() - started, attempt: number };
-      const list = timings.get(step) ?? [];
-      if (list.length === 0) timings.set(step, list);
-      list.push(timing);
+      const list = timings.get(step);
+      if (list) list.push(timing);
+      else timings.set(step, [timing]);
       return timing;
     };
     try {
